@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+import { loadCli } from './load.js';
+
+const { main, runCli } = await loadCli('train.js');
+await runCli(main, process.argv.slice(2));

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# All of secora's set-up on a Debian/Ubuntu machine, idempotent:
+#   1. system packages (libtorch, faiss, build tools) with apt, when run as root; otherwise it prints the
+#      exact command to run and stops;
+#   2. npm packages (npm ci; install scripts are off, see .npmrc);
+#   3. faiss-node built against the system libfaiss;
+#   4. the native addon (cmake-js) and the TypeScript (tsc).
+# SECORA_TORCH_DIR=/path/to/libtorch builds the addon against that libtorch (CUDA or ROCm) instead of Debian's.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+packages=(build-essential cmake ninja-build pkg-config meson patchelf libfaiss-dev libopenblas-dev libgloo-dev)
+# Debian's libtorch is only needed when no other libtorch was chosen.
+[ -n "${SECORA_TORCH_DIR:-}" ] || packages+=(libtorch-dev)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null; then
+    echo "setup: this script installs system packages with apt (Debian/Ubuntu). Install the equivalents of: ${missing[*]}" >&2
+    exit 1
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: system packages are missing. Run this, then run the set-up again:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$major" -lt 20 ]; then
+  echo "setup: secora needs Node.js 20 or newer (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
+# npm ci wipes node_modules (and the faiss-node build in it): only when the lock file changed.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+fi
+
+bash scripts/build-faiss-node.sh
+bash scripts/build-native.sh
+npx tsc -p tsconfig.build.json
+echo "setup: done. Check the result with: npx secora doctor"

@@ -1,0 +1,164 @@
+// The one place that loads the native addon (build-native/Release/secora.node). When loading fails, the
+// error says why and which command fixes it.
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** One CUDA device as the addon sees it. */
+export interface CudaDeviceInfo {
+  index: number;
+  name: string;
+  /** Compute capability, e.g. "9.0". */
+  capability: string;
+  /** Whether bf16 matmuls run at full rate (capability 8.0 or newer). */
+  bf16: boolean;
+}
+
+/** What the addon was built with and what it sees at run time. */
+export interface BuildInfo {
+  torchVersion: string;
+  /** The accelerator the linked libtorch drives: cpu, cuda or rocm. */
+  backend: 'cpu' | 'cuda' | 'rocm';
+  cxx11Abi: boolean;
+  /** Whether this libtorch has the fused scaled_dot_product_attention (2.x). */
+  hasSdpa: boolean;
+  mkldnn: boolean;
+  openmp: boolean;
+  threads: number;
+  interopThreads: number;
+  cudaAvailable: boolean;
+  cudaDevices: CudaDeviceInfo[];
+  /** Whether a bf16 matmul runs on the CPU (the kernels exist; speed depends on the processor). */
+  cpuBf16: boolean;
+  /** libtorch's own at::show_config(). */
+  config: string;
+}
+
+/** The functions and classes the addon exports. Parts of native/ add theirs here. */
+export interface NativeAddon {
+  abiVersion: number;
+  buildInfo(): BuildInfo;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+}
+
+/** The addon's ABI version this TypeScript expects; native/addon.cc sets the other side. */
+export const EXPECTED_ABI_VERSION = 1;
+
+export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Where the addon is looked for: SECORA_ADDON, else the build folder of this package. */
+export function addonPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env['SECORA_ADDON'] ?? join(packageRoot, 'build-native', 'Release', 'secora.node');
+}
+
+export type AddonFailure = 'not-built' | 'libtorch-missing' | 'library-missing' | 'abi-mismatch' | 'unknown';
+
+/** Raised when the addon cannot be loaded; `reason` classifies the cause and `fix` is the command to run. */
+export class NativeLoadError extends Error {
+  override readonly name = 'NativeLoadError';
+  constructor(
+    message: string,
+    readonly reason: AddonFailure,
+    readonly fix: string,
+    readonly path: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+const BUILD = 'npm run build:native';
+const SETUP = 'bash scripts/setup.sh';
+
+/** Turns a failed load (the path tried, the error dlopen or Node gave) into a message that says why and what to run. */
+export function explainLoadFailure(path: string, error: unknown): NativeLoadError {
+  const text = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string } | null)?.code;
+  const missing = /(lib[\w.+-]+\.so[\w.]*): cannot open shared object file/.exec(text);
+  if (missing) {
+    const lib = missing[1]!;
+    if (/^lib(torch|c10|caffe2)/.test(lib)) {
+      return new NativeLoadError(
+        `secora's native addon cannot find libtorch (${lib}), which it was built against. ` +
+          'Install it (Debian/Ubuntu: apt-get install -y libtorch-dev) or, for a libtorch of your own, ' +
+          `set SECORA_TORCH_DIR to it and rebuild: ${BUILD}`,
+        'libtorch-missing',
+        `apt-get install -y libtorch-dev && ${BUILD}`,
+        path,
+        { cause: error },
+      );
+    }
+    return new NativeLoadError(
+      `secora's native addon needs ${lib}, which is not installed. Run the set-up again: ${SETUP}`,
+      'library-missing',
+      SETUP,
+      path,
+      { cause: error },
+    );
+  }
+  if (code === 'MODULE_NOT_FOUND' || /cannot find module/i.test(text)) {
+    return new NativeLoadError(
+      `secora's native addon is not built (no ${path}). Build it with: ${BUILD} (or the whole set-up: ${SETUP})`,
+      'not-built',
+      BUILD,
+      path,
+      { cause: error },
+    );
+  }
+  if (
+    /NODE_MODULE_VERSION|undefined symbol|invalid ELF header|wrong ELF class|file too short|version `[^']+' not found|ABI version/i.test(
+      text,
+    )
+  ) {
+    return new NativeLoadError(
+      `secora's native addon at ${path} does not match this Node.js or libtorch (${text.split('\n')[0]}). ` +
+        `Rebuild it: rm -rf build-native && ${BUILD}`,
+      'abi-mismatch',
+      `rm -rf build-native && ${BUILD}`,
+      path,
+      { cause: error },
+    );
+  }
+  return new NativeLoadError(
+    `secora's native addon at ${path} failed to load: ${text}. Try rebuilding it: ${BUILD}`,
+    'unknown',
+    BUILD,
+    path,
+    { cause: error },
+  );
+}
+
+/** Loads an addon file, checking that it is the ABI this code expects. Throws NativeLoadError. */
+export function loadAddonFrom(path: string): NativeAddon {
+  const require = createRequire(import.meta.url);
+  let addon: NativeAddon;
+  try {
+    addon = require(path) as NativeAddon;
+  } catch (error) {
+    throw explainLoadFailure(path, error);
+  }
+  if (addon.abiVersion !== EXPECTED_ABI_VERSION) {
+    throw explainLoadFailure(
+      path,
+      new Error(`ABI version ${addon.abiVersion} of the addon, ${EXPECTED_ABI_VERSION} expected`),
+    );
+  }
+  return addon;
+}
+
+let loaded: NativeAddon | undefined;
+
+/**
+ * The addon, loaded once. libtorch starts with one CPU thread here; this sets it to SECORA_NUM_THREADS or
+ * the number of CPUs available.
+ */
+export function native(): NativeAddon {
+  if (loaded) return loaded;
+  const addon = loadAddonFrom(addonPath());
+  const wanted = Number(process.env['SECORA_NUM_THREADS'] ?? availableParallelism());
+  addon.setNumThreads(Number.isInteger(wanted) && wanted > 0 ? wanted : availableParallelism());
+  loaded = addon;
+  return addon;
+}
