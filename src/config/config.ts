@@ -1,0 +1,486 @@
+// The training config: YAML in, validated and typed config out. Every error names the file, the line, the
+// key, the value and what is allowed; a config with any error never starts a run.
+import { readFileSync } from 'node:fs';
+import { isMap, LineCounter, parseDocument, parse as parseYaml, stringify } from 'yaml';
+import { applySchema, describeSchema, type FieldSpec, type SchemaIssue } from './schema.js';
+
+export const LANGUAGES = ['go', 'java', 'javascript', 'php', 'python', 'ruby', 'typescript'] as const;
+
+export const CONFIG_SCHEMA: Record<string, FieldSpec> = {
+  name: {
+    kind: 'string',
+    default: null,
+    nullable: true,
+    doc: 'run name (default: the config file name and a time stamp)',
+  },
+  output_dir: { kind: 'string', default: 'runs', doc: 'folder that holds the runs' },
+  seed: {
+    kind: 'number',
+    default: 42,
+    integer: true,
+    min: 0,
+    doc: 'seed of weights, dropout and data order',
+  },
+  device: { kind: 'string', default: 'cpu', doc: 'cpu, cuda or cuda:N' },
+  deterministic: { kind: 'boolean', default: false, doc: 'bitwise reproducible on CPU (slower kernels)' },
+  threads: {
+    kind: 'number',
+    default: null,
+    nullable: true,
+    integer: true,
+    min: 1,
+    doc: 'CPU threads (default: all)',
+  },
+  data: {
+    kind: 'section',
+    doc: 'where the (docstring, code) pairs come from',
+    fields: {
+      source: {
+        kind: 'enum',
+        values: ['default', 'codesearchnet', 'hf-parquet', 'graphcodebert'],
+        default: 'default',
+        doc: 'default: the corpus mined from code on this machine; the others read a downloaded data set at data.path',
+      },
+      path: {
+        kind: 'string',
+        default: null,
+        nullable: true,
+        doc: 'folder of the data set (not for source: default)',
+      },
+      languages: {
+        kind: 'list',
+        values: LANGUAGES,
+        default: [],
+        doc: 'languages to use (empty: all present)',
+      },
+      max_query_length: { kind: 'number', default: 64, integer: true, min: 8, doc: 'tokens of a docstring' },
+      max_code_length: { kind: 'number', default: 256, integer: true, min: 8, doc: 'tokens of code' },
+      bucketing: { kind: 'boolean', default: true, doc: 'group examples of similar length into batches' },
+      prefetch: {
+        kind: 'number',
+        default: 4,
+        integer: true,
+        min: 0,
+        doc: 'batches prepared ahead of the step',
+      },
+      shuffle_buffer: {
+        kind: 'number',
+        default: 8192,
+        integer: true,
+        min: 1,
+        doc: 'records held for shuffling',
+      },
+      max_train_examples: {
+        kind: 'number',
+        default: null,
+        nullable: true,
+        integer: true,
+        min: 1,
+        doc: 'cap on training pairs (tests, quick runs)',
+      },
+    },
+  },
+  tokenizer: {
+    kind: 'section',
+    doc: 'a Hugging Face tokenizer.json, or a byte-level BPE trained on the training split',
+    fields: {
+      path: {
+        kind: 'string',
+        default: null,
+        nullable: true,
+        doc: "tokenizer.json to load (default: the model folder's, or train one)",
+      },
+      vocab_size: {
+        kind: 'number',
+        default: 8192,
+        integer: true,
+        min: 300,
+        doc: 'vocabulary of a trained BPE',
+      },
+      train_examples: {
+        kind: 'number',
+        default: 20000,
+        integer: true,
+        min: 10,
+        doc: 'training pairs the BPE is learned on',
+      },
+    },
+  },
+  model: {
+    kind: 'section',
+    doc: 'the encoder: from scratch with these sizes, or a Hugging Face model folder',
+    fields: {
+      from: {
+        kind: 'string',
+        default: 'scratch',
+        doc: '"scratch" or a folder with config.json and model.safetensors',
+      },
+      type: {
+        kind: 'enum',
+        values: ['bert', 'roberta'],
+        default: 'roberta',
+        doc: 'architecture when from scratch',
+      },
+      hidden_size: { kind: 'number', default: 256, integer: true, min: 8, doc: '' },
+      num_layers: { kind: 'number', default: 4, integer: true, min: 1, doc: '' },
+      num_heads: { kind: 'number', default: 4, integer: true, min: 1, doc: 'must divide hidden_size' },
+      intermediate_size: { kind: 'number', default: 1024, integer: true, min: 1, doc: '' },
+      max_positions: { kind: 'number', default: 514, integer: true, min: 16, doc: 'position embeddings' },
+      dropout: {
+        kind: 'number',
+        default: 0.1,
+        min: 0,
+        max: 0.9,
+        doc: 'hidden dropout (SimCSE needs it > 0)',
+      },
+      attention_dropout: { kind: 'number', default: 0.1, min: 0, max: 0.9, doc: '' },
+      layer_norm_eps: { kind: 'number', default: 1e-5, above: 0, doc: '' },
+      pooling: {
+        kind: 'enum',
+        values: ['cls', 'mean', 'cls_projection'],
+        default: 'cls_projection',
+        doc: 'cls_projection: CLS then Linear+Tanh (the original secora head)',
+      },
+      embedding_size: {
+        kind: 'number',
+        default: 256,
+        integer: true,
+        min: 2,
+        doc: 'output size of cls_projection',
+      },
+    },
+  },
+  training: {
+    kind: 'section',
+    doc: 'objective, optimizer and schedule',
+    fields: {
+      objective: {
+        kind: 'enum',
+        values: ['pairs', 'simcse', 'both'],
+        default: 'pairs',
+        doc: 'pairs: docstring->code InfoNCE; simcse: doc<sep>code encoded twice; both: alternate',
+      },
+      temperature: { kind: 'number', default: 0.05, above: 0, max: 10, doc: 'InfoNCE temperature' },
+      symmetric: { kind: 'boolean', default: true, doc: 'also code->docstring' },
+      batch_size: {
+        kind: 'number',
+        default: 32,
+        integer: true,
+        min: 2,
+        doc: 'pairs per step (in-batch negatives)',
+      },
+      grad_cache_micro_batch: {
+        kind: 'number',
+        default: 0,
+        integer: true,
+        min: 0,
+        doc: 'GradCache micro-batch (0: off)',
+      },
+      grad_accumulation: {
+        kind: 'number',
+        default: 1,
+        integer: true,
+        min: 1,
+        doc: 'contrastive batch = batch_size x this, through GradCache',
+      },
+      optimizer: { kind: 'enum', values: ['adamw'], default: 'adamw', doc: '' },
+      lr: { kind: 'number', default: 5e-4, above: 0, max: 1, doc: 'peak learning rate' },
+      weight_decay: { kind: 'number', default: 0.01, min: 0, max: 1, doc: 'not on biases and LayerNorm' },
+      beta1: { kind: 'number', default: 0.9, min: 0, max: 0.999999, doc: '' },
+      beta2: { kind: 'number', default: 0.999, min: 0, max: 0.999999, doc: '' },
+      eps: { kind: 'number', default: 1e-8, above: 0, doc: '' },
+      schedule: {
+        kind: 'enum',
+        values: ['constant', 'linear', 'cosine'],
+        default: 'linear',
+        doc: 'after warmup',
+      },
+      warmup_steps: { kind: 'number', default: 100, integer: true, min: 0, doc: '' },
+      min_lr_ratio: {
+        kind: 'number',
+        default: 0,
+        min: 0,
+        max: 1,
+        doc: 'floor of linear/cosine decay, as a fraction of lr',
+      },
+      epochs: {
+        kind: 'number',
+        default: null,
+        nullable: true,
+        above: 0,
+        doc: 'passes over the training split (or max_steps)',
+      },
+      max_steps: {
+        kind: 'number',
+        default: null,
+        nullable: true,
+        integer: true,
+        min: 1,
+        doc: 'optimizer steps (or epochs)',
+      },
+      max_grad_norm: { kind: 'number', default: 1, min: 0, doc: 'clip the global gradient norm (0: off)' },
+      precision: { kind: 'enum', values: ['fp32', 'bf16', 'fp16'], default: 'fp32', doc: 'fp16 needs CUDA' },
+      log_interval: { kind: 'number', default: 10, integer: true, min: 1, doc: 'steps between metric lines' },
+    },
+  },
+  validation: {
+    kind: 'section',
+    doc: 'MRR on the validation split by the CodeSearchNet protocol',
+    fields: {
+      interval: { kind: 'number', default: 200, integer: true, min: 1, doc: 'steps between validations' },
+      distractors: {
+        kind: 'number',
+        default: 999,
+        integer: true,
+        min: 1,
+        doc: 'candidates per query besides its own code',
+      },
+      max_queries: { kind: 'number', default: 5000, integer: true, min: 2, doc: 'per language' },
+    },
+  },
+  checkpoint: {
+    kind: 'section',
+    doc: 'checkpoints under <output_dir>/<name>/checkpoints',
+    fields: {
+      interval: { kind: 'number', default: 200, integer: true, min: 1, doc: 'steps between checkpoints' },
+      keep: {
+        kind: 'number',
+        default: 3,
+        integer: true,
+        min: 1,
+        doc: 'newest checkpoints kept (the best is kept too)',
+      },
+    },
+  },
+};
+
+export type Objective = 'pairs' | 'simcse' | 'both';
+export type Precision = 'fp32' | 'bf16' | 'fp16';
+export type ScheduleName = 'constant' | 'linear' | 'cosine';
+
+export interface TrainConfig {
+  name: string | null;
+  output_dir: string;
+  seed: number;
+  device: string;
+  deterministic: boolean;
+  threads: number | null;
+  data: {
+    source: 'default' | 'codesearchnet' | 'hf-parquet' | 'graphcodebert';
+    path: string | null;
+    languages: string[];
+    max_query_length: number;
+    max_code_length: number;
+    bucketing: boolean;
+    prefetch: number;
+    shuffle_buffer: number;
+    max_train_examples: number | null;
+  };
+  tokenizer: { path: string | null; vocab_size: number; train_examples: number };
+  model: {
+    from: string;
+    type: 'bert' | 'roberta';
+    hidden_size: number;
+    num_layers: number;
+    num_heads: number;
+    intermediate_size: number;
+    max_positions: number;
+    dropout: number;
+    attention_dropout: number;
+    layer_norm_eps: number;
+    pooling: 'cls' | 'mean' | 'cls_projection';
+    embedding_size: number;
+  };
+  training: {
+    objective: Objective;
+    temperature: number;
+    symmetric: boolean;
+    batch_size: number;
+    grad_cache_micro_batch: number;
+    grad_accumulation: number;
+    optimizer: 'adamw';
+    lr: number;
+    weight_decay: number;
+    beta1: number;
+    beta2: number;
+    eps: number;
+    schedule: ScheduleName;
+    warmup_steps: number;
+    min_lr_ratio: number;
+    epochs: number | null;
+    max_steps: number | null;
+    max_grad_norm: number;
+    precision: Precision;
+    log_interval: number;
+  };
+  validation: { interval: number; distractors: number; max_queries: number };
+  checkpoint: { interval: number; keep: number };
+}
+
+/** A config that cannot run: every problem, each on its own line with file, line and key. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(
+      `${file}: the config has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  ${p}`).join('\n')}`,
+    );
+  }
+}
+
+/** Checks that span several keys; each names the keys involved. */
+function crossChecks(c: TrainConfig): SchemaIssue[] {
+  const issues: SchemaIssue[] = [];
+  if (c.data.source !== 'default' && !c.data.path) {
+    issues.push({ key: 'data.path', message: `is required when data.source is ${c.data.source}` });
+  }
+  if (c.data.source === 'default' && c.data.path) {
+    issues.push({
+      key: 'data.path',
+      message: 'must not be set when data.source is default (the embedded corpus)',
+    });
+  }
+  if (c.model.from === 'scratch' && c.model.hidden_size % c.model.num_heads !== 0) {
+    issues.push({
+      key: 'model.num_heads',
+      message: `${c.model.num_heads} does not divide model.hidden_size ${c.model.hidden_size}`,
+    });
+  }
+  if (c.model.from === 'scratch') {
+    const longest = Math.max(c.data.max_query_length, c.data.max_code_length);
+    // RoBERTa's positions start at pad_token_id + 1, so two positions are never used for tokens.
+    const usable = c.model.type === 'roberta' ? c.model.max_positions - 2 : c.model.max_positions;
+    if (longest > usable) {
+      issues.push({
+        key: 'model.max_positions',
+        message: `${c.model.max_positions} leaves ${usable} positions, fewer than the longest input (${longest} tokens)`,
+      });
+    }
+  }
+  if (c.training.epochs === null && c.training.max_steps === null) {
+    issues.push({ key: 'training.max_steps', message: 'set training.max_steps or training.epochs' });
+  }
+  if (c.training.precision === 'fp16' && !c.device.startsWith('cuda')) {
+    issues.push({
+      key: 'training.precision',
+      message: `fp16 needs a CUDA device (device is ${c.device}); use bf16 or fp32 on the CPU`,
+    });
+  }
+  if (c.training.grad_cache_micro_batch > c.training.batch_size * c.training.grad_accumulation) {
+    issues.push({
+      key: 'training.grad_cache_micro_batch',
+      message: `${c.training.grad_cache_micro_batch} is larger than the contrastive batch (${c.training.batch_size * c.training.grad_accumulation})`,
+    });
+  }
+  if (c.training.objective !== 'pairs' && c.model.dropout === 0) {
+    issues.push({
+      key: 'model.dropout',
+      message: 'SimCSE (training.objective simcse or both) needs dropout > 0: two encodings must differ',
+    });
+  }
+  if (!/^(cpu|cuda(:\d+)?)$/.test(c.device)) {
+    issues.push({
+      key: 'device',
+      message: `${JSON.stringify(c.device)} is not allowed: expected cpu, cuda or cuda:N`,
+    });
+  }
+  if (c.name !== null && !/^[\w.-]+$/.test(c.name)) {
+    issues.push({
+      key: 'name',
+      message: `${JSON.stringify(c.name)} is not allowed: letters, digits, '.', '_' and '-' only`,
+    });
+  }
+  return issues;
+}
+
+/** Applies `--set key=value` overrides; the value is read as YAML (numbers, booleans, lists). */
+export function applyOverrides(raw: Record<string, unknown>, sets: string[], issues: SchemaIssue[]): void {
+  for (const set of sets) {
+    const eq = set.indexOf('=');
+    if (eq <= 0) {
+      issues.push({ key: `--set ${set}`, message: 'expected key=value, e.g. --set training.lr=0.001' });
+      continue;
+    }
+    const path = set.slice(0, eq).split('.');
+    const value = parseYaml(set.slice(eq + 1)) as unknown;
+    let node: Record<string, unknown> = raw;
+    for (const part of path.slice(0, -1)) {
+      const next = node[part];
+      if (next === undefined || next === null) node[part] = {};
+      else if (typeof next !== 'object' || Array.isArray(next)) {
+        issues.push({ key: `--set ${set}`, message: `${part} is not a section` });
+        break;
+      }
+      node = node[part] as Record<string, unknown>;
+    }
+    node[path[path.length - 1]!] = value;
+  }
+}
+
+/** Parses and validates a config text. `file` names it in errors. */
+export function parseConfig(text: string, file: string, sets: string[] = []): TrainConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map(
+        (e) => `${file}:${lines.linePos(e.pos[0]).line}: YAML syntax: ${e.message.split('\n')[0]}`,
+      ),
+    );
+  }
+  const raw = (doc.toJS() ?? {}) as unknown;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(file, [`${file}:1: the config must be a mapping of keys to values`]);
+  }
+  const issues: SchemaIssue[] = [];
+  applyOverrides(raw as Record<string, unknown>, sets, issues);
+  const config = applySchema(CONFIG_SCHEMA, raw, '', issues) as unknown as TrainConfig;
+  if (issues.length === 0) issues.push(...crossChecks(config));
+  if (issues.length > 0) {
+    const where = (key: string): string => {
+      if (key.startsWith('--set')) return 'command line';
+      const node = doc.getIn(key.split('.'), true) as { range?: [number, number, number] } | undefined;
+      let offset = node?.range?.[0];
+      if (offset === undefined) {
+        // An unknown or missing key: point at the key itself, or its section.
+        const parts = key.split('.');
+        const section = parts.length > 1 ? doc.getIn(parts.slice(0, -1), true) : doc.contents;
+        if (isMap(section)) {
+          const pair = section.items.find(
+            (p) => (p.key as { value?: unknown })?.value === parts[parts.length - 1],
+          );
+          offset = (pair?.key as { range?: [number, number, number] } | undefined)?.range?.[0];
+          offset ??= section.range?.[0];
+        }
+      }
+      return offset === undefined ? file : `${file}:${lines.linePos(offset).line}`;
+    };
+    throw new ConfigError(
+      file,
+      issues.map((i) => `${where(i.key)}: ${i.key}: ${i.message}`),
+    );
+  }
+  return config;
+}
+
+export function loadConfig(file: string, sets: string[] = []): TrainConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(file, [`cannot read the config: ${(error as Error).message}`]);
+  }
+  return parseConfig(text, file, sets);
+}
+
+/** The resolved config as YAML, saved with every run so it can be reproduced from its folder. */
+export function configToYaml(config: TrainConfig): string {
+  return stringify(config);
+}
+
+export function configHelp(): string {
+  return describeSchema(CONFIG_SCHEMA).join('\n');
+}
