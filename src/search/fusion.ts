@@ -1,0 +1,65 @@
+// Hybrid ranking: fuse a dense and a BM25 ranking. Pure functions over ranked lists or full score arrays.
+
+export interface Ranked {
+  id: number;
+  score: number;
+}
+
+/**
+ * Reciprocal-rank fusion of ranked lists (best first): fused(d) = Σ_lists 1 / (k + rank(d)), rank 1-based;
+ * an item absent from a list gets nothing from it. k = 60 (Cormack et al.) damps the head of each list.
+ */
+export function reciprocalRankFusion(lists: readonly (readonly Ranked[])[], k = 60): Ranked[] {
+  const fused = new Map<number, number>();
+  for (const list of lists) {
+    list.forEach((item, i) => {
+      fused.set(item.id, (fused.get(item.id) ?? 0) + 1 / (k + i + 1));
+    });
+  }
+  return [...fused].map(([id, score]) => ({ id, score })).sort((a, b) => b.score - a.score || a.id - b.id);
+}
+
+/** Min-max scaling of a list's scores to [0, 1] (all equal → all 1), so lists of different scales mix. */
+function scaled(list: readonly Ranked[]): Map<number, number> {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const { score } of list) {
+    lo = Math.min(lo, score);
+    hi = Math.max(hi, score);
+  }
+  return new Map(list.map(({ id, score }) => [id, hi > lo ? (score - lo) / (hi - lo) : 1]));
+}
+
+/** Weighted sum of min-max scaled scores: weight·dense + (1 − weight)·bm25; an absent item counts 0. */
+export function weightedFusion(dense: readonly Ranked[], bm25: readonly Ranked[], weight = 0.5): Ranked[] {
+  if (!(weight >= 0 && weight <= 1)) throw new RangeError(`fusion weight must be in [0, 1], got ${weight}`);
+  const d = scaled(dense);
+  const s = scaled(bm25);
+  const ids = new Set([...d.keys(), ...s.keys()]);
+  return [...ids]
+    .map((id) => ({ id, score: weight * (d.get(id) ?? 0) + (1 - weight) * (s.get(id) ?? 0) }))
+    .sort((a, b) => b.score - a.score || a.id - b.id);
+}
+
+/** Competition ranks (1, 2, 2, 4): rank = 1 + the number of strictly higher scores, so ties share a rank. */
+export function competitionRanks(scores: ArrayLike<number>): Uint32Array {
+  const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
+  const ranks = new Uint32Array(scores.length);
+  order.forEach((id, i) => {
+    const prev = order[i - 1];
+    ranks[id] = prev !== undefined && scores[prev] === scores[id] ? ranks[prev]! : i + 1;
+  });
+  return ranks;
+}
+
+/** RRF over full score arrays (every candidate scored by every ranker), for evaluation. */
+export function reciprocalRankFusionScores(scoreLists: readonly ArrayLike<number>[], k = 60): Float64Array {
+  const n = scoreLists[0]?.length ?? 0;
+  const fused = new Float64Array(n);
+  for (const scores of scoreLists) {
+    if (scores.length !== n) throw new RangeError(`fusing ${scores.length} scores with ${n}`);
+    const ranks = competitionRanks(scores);
+    for (let i = 0; i < n; i++) fused[i]! += 1 / (k + ranks[i]!);
+  }
+  return fused;
+}

@@ -1,0 +1,103 @@
+// The on-disk form of a CodeIndex: one file, written to a temporary name and renamed into place.
+//   "SECORAIX" | u32 header length | header JSON | u64 faiss length | faiss bytes | f32 vectors (slots × dim)
+// The faiss bytes are empty for a flat index (rebuilt from the vectors at load, which is as fast as reading).
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { endianness } from 'node:os';
+import type { FaissSearchParams } from './faiss-search-params.js';
+import type { Snippet } from './snippet.js';
+
+const MAGIC = 'SECORAIX';
+export const INDEX_FORMAT_VERSION = 1;
+
+export interface IndexHeader {
+  version: number;
+  /** The embedder's modelId: searching with another model is refused. */
+  modelId: string;
+  dim: number;
+  /** Where the model was loaded from when the index was built (a folder), if known. */
+  modelSource?: string;
+  /** The faiss factory string the index was built with. */
+  factory: string;
+  searchParams: FaissSearchParams;
+  /** One entry per faiss id; null for a removed snippet whose vector is still in the faiss index. */
+  slots: (Snippet | null)[];
+  /** Content hash (sha256, hex) of each indexed file, for incremental re-indexing. */
+  fileHashes: Record<string, string>;
+}
+
+export interface IndexFileContents {
+  header: IndexHeader;
+  faissBytes: Buffer;
+  vectors: Float32Array;
+}
+
+function assertLittleEndian(): void {
+  if (endianness() !== 'LE')
+    throw new Error('secora index files are little-endian; this machine is big-endian');
+}
+
+/** Writes the index file atomically: a temporary file in the same folder, fsync, rename. */
+export function writeIndexFile(file: string, contents: IndexFileContents): void {
+  assertLittleEndian();
+  const header = Buffer.from(JSON.stringify(contents.header), 'utf8');
+  const lengths = Buffer.alloc(4);
+  lengths.writeUInt32LE(header.length);
+  const faissLength = Buffer.alloc(8);
+  faissLength.writeBigUInt64LE(BigInt(contents.faissBytes.length));
+  const v = contents.vectors;
+  const parts = [
+    Buffer.from(MAGIC, 'latin1'),
+    lengths,
+    header,
+    faissLength,
+    contents.faissBytes,
+    Buffer.from(v.buffer, v.byteOffset, v.byteLength),
+  ];
+  const temp = `${file}.tmp-${process.pid}`;
+  const fd = openSync(temp, 'w');
+  try {
+    for (const part of parts) writeSync(fd, part);
+    fsyncSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  closeSync(fd);
+  renameSync(temp, file);
+}
+
+/** Reads and checks an index file: magic bytes, format version, and that the sizes add up. */
+export function readIndexFile(file: string): IndexFileContents {
+  assertLittleEndian();
+  const buf = readFileSync(file);
+  const fail = (why: string): never => {
+    throw new Error(`${file}: not a secora index file (${why})`);
+  };
+  if (buf.length < 12 || buf.subarray(0, 8).toString('latin1') !== MAGIC) fail('wrong magic bytes');
+  const headerLength = buf.readUInt32LE(8);
+  if (12 + headerLength + 8 > buf.length) fail('truncated header');
+  let header: IndexHeader;
+  try {
+    header = JSON.parse(buf.subarray(12, 12 + headerLength).toString('utf8')) as IndexHeader;
+  } catch (error) {
+    return fail(`header is not JSON: ${(error as Error).message}`);
+  }
+  if (header.version !== INDEX_FORMAT_VERSION) {
+    fail(`format version ${header.version}, this secora reads version ${INDEX_FORMAT_VERSION}`);
+  }
+  let at = 12 + headerLength;
+  const faissLength = Number(buf.readBigUInt64LE(at));
+  at += 8;
+  const vectorBytes = header.slots.length * header.dim * 4;
+  if (at + faissLength + vectorBytes !== buf.length) {
+    fail(
+      `expected ${at + faissLength + vectorBytes} bytes for ${header.slots.length} vectors, found ${buf.length}`,
+    );
+  }
+  const faissBytes = buf.subarray(at, at + faissLength);
+  // Copy the vectors out: the file buffer's offset need not be 4-byte aligned.
+  const vectors = new Float32Array(header.slots.length * header.dim);
+  Buffer.from(vectors.buffer).set(buf.subarray(at + faissLength));
+  return { header, faissBytes, vectors };
+}
