@@ -1,13 +1,15 @@
 // `secora <command>`: the everyday commands. Each is a thin layer over the library.
 import { formatDoctor, runDoctor } from '../doctor.js';
+import { corpus } from './corpus.js';
 import type { CommandMain } from './run.js';
 
 const USAGE = `usage: secora <command> [options]
 
 commands:
   doctor [--json]     what the native addon was built with and sees; checks faiss-node and tokenizers
+  corpus <dir…> --out <dir>   mine source trees into a CodeSearchNet-layout corpus (--help for options)
 
-still to come: corpus, index, search, eval (see the README)`;
+still to come: index, search, eval (see the README)`;
 
 const doctor: CommandMain = async (argv) => {
   const report = await runDoctor();
@@ -17,7 +19,7 @@ const doctor: CommandMain = async (argv) => {
   return report.ok ? 0 : 1;
 };
 
-const commands: Record<string, CommandMain> = { doctor };
+const commands: Record<string, CommandMain> = { doctor, corpus };
 
 export const main: CommandMain = async (argv) => {
   const [name, ...rest] = argv;

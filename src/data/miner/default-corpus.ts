@@ -1,0 +1,116 @@
+// The embedded default corpus: with nothing downloaded, (docstring, function) pairs mined from code already
+// on the machine (the installed python3's standard library and the project's own node_modules), built once
+// into a cache folder and reused after.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { packageRoot } from '../../native.js';
+import { mineCorpus } from './corpus.js';
+import { MINER_VERSION } from './mine.js';
+import type { MineReport } from './report.js';
+import type { MineRoot } from './walk.js';
+
+export interface DefaultCorpusOptions {
+  /** Folder the corpus is cached in: $SECORA_CACHE, else <package>/.cache/secora. */
+  cacheDir?: string;
+  /** The python3 whose standard library is mined (default python3 on PATH). */
+  python?: string;
+  /** The node_modules folder mined (default the package's own). */
+  nodeModules?: string;
+  /** Progress lines (building only). */
+  log?: (line: string) => void;
+}
+
+export interface DefaultCorpus {
+  /** The corpus folder, in CodeSearchNet's layout. */
+  dir: string;
+  report: MineReport;
+  /** true when this call mined it, false when the cache had it. */
+  built: boolean;
+}
+
+/** Parts of the standard library left out: its tests and demos, IDLE, and lib2to3's fixers and grammar. */
+const STDLIB_EXCLUDE = [
+  'test/',
+  'idlelib/',
+  'turtledemo/',
+  'lib2to3/',
+  'ensurepip/',
+  'site-packages/',
+  'config-*/',
+];
+
+function pythonStdlib(python: string): { dir: string; version: string } | undefined {
+  try {
+    const out = execFileSync(
+      python,
+      ['-c', 'import sys,sysconfig;print(sysconfig.get_paths()["stdlib"]);print(sys.version.split()[0])'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    const [dir, version] = out.trim().split('\n');
+    return dir && version && existsSync(dir) ? { dir, version } : undefined;
+  } catch {
+    return undefined; // no python3 here: the corpus is the JavaScript alone
+  }
+}
+
+/** The roots of the default corpus, and a key that changes when any of them (or the miner) does. */
+export function defaultCorpusSources(options: DefaultCorpusOptions = {}): { roots: MineRoot[]; key: string } {
+  const roots: MineRoot[] = [];
+  const hash = createHash('sha256').update(`miner ${MINER_VERSION}\n`);
+  const stdlib = pythonStdlib(options.python ?? 'python3');
+  if (stdlib) {
+    roots.push({
+      dir: stdlib.dir,
+      name: `python${stdlib.version}-stdlib`,
+      layout: 'modules',
+      exclude: STDLIB_EXCLUDE,
+    });
+    hash.update(`python ${stdlib.version} ${stdlib.dir}\n`);
+  }
+  const nodeModules = options.nodeModules ?? join(packageRoot, 'node_modules');
+  if (existsSync(nodeModules)) {
+    roots.push({ dir: nodeModules, layout: 'packages' });
+    // npm's record of what is installed: names, versions and integrity hashes.
+    const lock = join(nodeModules, '.package-lock.json');
+    hash.update(`node_modules ${nodeModules}\n`).update(existsSync(lock) ? readFileSync(lock) : '');
+  }
+  return { roots, key: hash.digest('hex').slice(0, 16) };
+}
+
+/**
+ * The default corpus: mined on first use into <cache>/default-corpus-<key> (through a temporary folder
+ * renamed when complete, so a half-built corpus is never used), then reused.
+ */
+export async function defaultCorpus(options: DefaultCorpusOptions = {}): Promise<DefaultCorpus> {
+  const cache = options.cacheDir ?? process.env['SECORA_CACHE'] ?? join(packageRoot, '.cache', 'secora');
+  const { roots, key } = defaultCorpusSources(options);
+  if (roots.length === 0)
+    throw new Error(
+      'no source code to mine a default corpus from: neither python3 nor node_modules was found',
+    );
+  const dir = join(cache, `default-corpus-${key}`);
+  const manifest = join(dir, 'manifest.json');
+  if (existsSync(manifest))
+    return { dir, report: JSON.parse(await readFile(manifest, 'utf8')), built: false };
+  await mkdir(cache, { recursive: true });
+  const partial = `${dir}.partial-${process.pid}-${Date.now()}`;
+  options.log?.(`mining the default corpus into ${dir} (once)`);
+  try {
+    const report = await mineCorpus(roots, { out: partial });
+    try {
+      await rename(partial, dir);
+    } catch (error) {
+      // Another process finished first: use its corpus.
+      if (!existsSync(manifest)) throw error;
+      await rm(partial, { recursive: true, force: true });
+      return { dir, report: JSON.parse(await readFile(manifest, 'utf8')), built: false };
+    }
+    return { dir, report, built: true };
+  } catch (error) {
+    await rm(partial, { recursive: true, force: true });
+    throw error;
+  }
+}
