@@ -2,12 +2,14 @@
 #include <napi.h>
 
 #include "build_info.h"
+#include "native_encoder.h"
 
 namespace secora {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  exports.Set("abiVersion", Napi::Number::New(env, 2));
   InitBuildInfo(env, exports);
+  InitNativeEncoder(env, exports);
   return exports;
 }
 

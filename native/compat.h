@@ -5,9 +5,14 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 #include <ATen/autocast_mode.h>
+#include <ATen/CPUGeneratorImpl.h>
 
-#if defined(SECORA_WITH_CUDA)
+#include <optional>
+
+#if defined(SECORA_WITH_CUDA) || defined(SECORA_WITH_ROCM)
+#define SECORA_HAS_CUDA_DEVICE 1
 #include <ATen/cuda/CUDAContext.h>
+#include <ATen/cuda/CUDAGeneratorImpl.h>
 #endif
 
 namespace secora::compat {
@@ -35,6 +40,60 @@ inline void setAutocast(c10::DeviceType device, bool enabled, at::ScalarType dty
 
 // Whether the fused attention kernel (at::scaled_dot_product_attention) exists in this libtorch.
 constexpr bool kHasSdpa = TORCH_VERSION_MAJOR >= 2;
+
+// The attention of one layer: softmax(q k^T / sqrt(d) + mask) v with dropout on the probabilities.
+// `keep` is a bool [B,1,1,S] (true = a real token), `additive` the same mask as 0 / lowest value of the dtype.
+// The fused kernel (2.x) is used where its dropout may draw from the device's default generator (CUDA), or
+// where there is no dropout; otherwise the explicit path draws dropout from `gen`, which the model owns.
+inline at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& keep,
+                            const at::Tensor& additive, double dropout, at::Generator& gen) {
+#if TORCH_VERSION_MAJOR >= 2
+  if (dropout == 0.0 || q.is_cuda()) {
+    return at::scaled_dot_product_attention(q, k, v, keep, dropout, false);
+  }
+#else
+  (void)keep;
+#endif
+  auto scores = at::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(q.size(-1)));
+  auto probs = at::softmax(scores + additive.to(scores.scalar_type()), -1);
+  if (dropout > 0.0) {
+    auto mask = at::empty_like(probs).bernoulli_(1.0 - dropout, gen);
+    probs = probs * mask / (1.0 - dropout);
+  }
+  return at::matmul(probs, v);
+}
+
+// A generator for dropout on `device`, owned by one model so its state can be saved and restored.
+inline at::Generator makeGenerator(const c10::Device& device, uint64_t seed) {
+#if defined(SECORA_HAS_CUDA_DEVICE)
+  if (device.is_cuda()) {
+    auto gen = at::cuda::detail::createCUDAGenerator(device.index());
+    gen.set_current_seed(seed);
+    return gen;
+  }
+#endif
+  (void)device;
+  return at::detail::createCPUGenerator(seed);
+}
+
+// The device's default generator, which the fused attention's dropout draws from (CUDA only); none on CPU.
+inline std::optional<at::Generator> defaultDeviceGenerator(const c10::Device& device) {
+#if defined(SECORA_HAS_CUDA_DEVICE)
+  if (device.is_cuda()) return at::cuda::detail::getDefaultCUDAGenerator(device.index());
+#endif
+  (void)device;
+  return std::nullopt;
+}
+
+inline void setDeterministic(bool on) { at::globalContext().setDeterministicAlgorithms(on, false); }
+
+// Mixed precision with fp16 needs a CUDA (or ROCm) device and a build that drives one.
+constexpr bool kHasCuda =
+#if defined(SECORA_WITH_CUDA) || defined(SECORA_WITH_ROCM)
+    true;
+#else
+    false;
+#endif
 
 inline bool cudaAvailable() { return torch::cuda::is_available(); }
 inline int cudaDeviceCount() { return static_cast<int>(torch::cuda::device_count()); }

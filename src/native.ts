@@ -35,16 +35,103 @@ export interface BuildInfo {
   config: string;
 }
 
+/** A batch as the addon takes it (src/data/token-batch.ts). */
+export interface NativeTokenBatch {
+  inputIds: Int32Array;
+  attentionMask: Uint8Array;
+  tokenTypeIds?: Int32Array;
+  batchSize: number;
+  seqLen: number;
+}
+
+/** The encoder's sizes as native/encoder_config.h reads them (src/model/config.ts's EncoderConfig). */
+export interface NativeEncoderConfig {
+  modelType: 'bert' | 'roberta';
+  vocabSize: number;
+  hiddenSize: number;
+  numHiddenLayers: number;
+  numAttentionHeads: number;
+  intermediateSize: number;
+  maxPositionEmbeddings: number;
+  typeVocabSize: number;
+  layerNormEps: number;
+  hiddenDropoutProb: number;
+  attentionProbsDropoutProb: number;
+  padTokenId: number;
+  pooling: 'cls' | 'mean' | 'cls_projection';
+  embeddingSize: number;
+}
+
+export interface NativeOptimizerSettings {
+  weightDecay?: number;
+  betas?: [number, number];
+  eps?: number;
+}
+
+export interface NativeEncoderOptions {
+  config: NativeEncoderConfig;
+  device?: string;
+  dtype?: 'float32' | 'float64';
+  precision?: 'fp32' | 'bf16' | 'fp16';
+  seed?: number;
+  deterministic?: boolean;
+  optimizer?: NativeOptimizerSettings;
+}
+
+export interface NativeTrainStepArgs {
+  objective: 'simcse' | 'pairs';
+  a: NativeTokenBatch;
+  b?: NativeTokenBatch;
+  temperature: number;
+  symmetric?: boolean;
+  microBatch?: number;
+  lr: number;
+  maxGradNorm?: number;
+  /** false: stop with the gradients on the parameters, no update (tests, inspection). */
+  apply?: boolean;
+}
+
+export interface NativeTrainStepResult {
+  loss: number;
+  accuracy: number;
+  gradNorm: number;
+  lossScale: number;
+  skipped: boolean;
+}
+
+/** One encoder in native memory (native/native_encoder.cc). Slow calls return Promises; one at a time. */
+export interface NativeEncoder {
+  embed(batch: NativeTokenBatch): Promise<Float32Array>;
+  hiddenStates(batch: NativeTokenBatch): Promise<Float64Array>;
+  trainStep(args: NativeTrainStepArgs): Promise<NativeTrainStepResult>;
+  loadWeights(path: string): Promise<{ ignored: string[] }>;
+  saveWeights(path: string): Promise<void>;
+  saveOptimizer(path: string): Promise<void>;
+  loadOptimizer(path: string): Promise<void>;
+  weightsBytes(): Buffer;
+  configureOptimizer(settings: NativeOptimizerSettings): void;
+  getRngState(): Uint8Array;
+  setRngState(state: Uint8Array): void;
+  parameterNames(): string[];
+  getParameter(name: string): Float64Array;
+  getGradient(name: string): Float64Array | null;
+  setParameter(name: string, values: Float64Array): void;
+  dispose(): void;
+  readonly device: string;
+  readonly dim: number;
+}
+
 /** The functions and classes the addon exports. Parts of native/ add theirs here. */
 export interface NativeAddon {
   abiVersion: number;
   buildInfo(): BuildInfo;
   setNumThreads(n: number): void;
   getNumThreads(): number;
+  NativeEncoder: new (options: NativeEncoderOptions) => NativeEncoder;
 }
 
 /** The addon's ABI version this TypeScript expects; native/addon.cc sets the other side. */
-export const EXPECTED_ABI_VERSION = 1;
+export const EXPECTED_ABI_VERSION = 2;
 
 export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

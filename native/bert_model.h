@@ -1,0 +1,62 @@
+// BERT and RoBERTa encoders as Hugging Face defines them: the same module tree, so named_parameters()
+// gives checkpoint names (embeddings.word_embeddings.weight, encoder.layer.0.attention.self.query.weight, …),
+// and the same arithmetic (position ids, token types, LayerNorm epsilon, erf GELU, padding mask).
+#pragma once
+
+#include <torch/torch.h>
+
+#include "encoder_config.h"
+
+namespace secora {
+
+// One batch on the model's device: ids, mask and token types, all int64 [B,S].
+struct TokenTensors {
+  at::Tensor inputIds;
+  at::Tensor attentionMask;
+  at::Tensor tokenTypeIds;
+  int64_t rows() const { return inputIds.size(0); }
+  TokenTensors slice(int64_t begin, int64_t end) const {
+    return {inputIds.slice(0, begin, end), attentionMask.slice(0, begin, end), tokenTypeIds.slice(0, begin, end)};
+  }
+};
+
+class BertLayerImpl : public torch::nn::Module {
+ public:
+  explicit BertLayerImpl(const EncoderConfig& c);
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& keep, const at::Tensor& additive, bool training,
+                     at::Generator& gen);
+
+ private:
+  EncoderConfig c_;
+  torch::nn::Linear query_{nullptr}, key_{nullptr}, value_{nullptr}, attentionDense_{nullptr};
+  torch::nn::LayerNorm attentionNorm_{nullptr};
+  torch::nn::Linear intermediate_{nullptr}, output_{nullptr};
+  torch::nn::LayerNorm outputNorm_{nullptr};
+};
+TORCH_MODULE(BertLayer);
+
+class BertModelImpl : public torch::nn::Module {
+ public:
+  explicit BertModelImpl(const EncoderConfig& c);
+
+  // last_hidden_state [B,S,H]. Dropout is on when `training`, drawn from `gen`.
+  at::Tensor forward(const TokenTensors& batch, bool training, at::Generator& gen);
+  // The pooled vector per row [B,E] (not normalized), in the parameters' dtype.
+  at::Tensor pool(const at::Tensor& hidden, const at::Tensor& attentionMask);
+  // HF's init: Linear and Embedding weights N(0, initializerRange), biases 0, LayerNorm 1/0, padding row 0.
+  void initWeights(at::Generator& gen);
+  const EncoderConfig& config() const { return c_; }
+
+ private:
+  EncoderConfig c_;
+  torch::nn::Embedding words_{nullptr}, positions_{nullptr}, tokenTypes_{nullptr};
+  torch::nn::LayerNorm embeddingNorm_{nullptr};
+  std::vector<BertLayer> layers_;
+  torch::nn::Linear head_{nullptr};  // secora_head.dense: the cls_projection pooler's Linear (then Tanh)
+};
+TORCH_MODULE(BertModel);
+
+// Dropout that draws its mask from `gen` (so the model's randomness is one generator it owns).
+at::Tensor dropout(const at::Tensor& x, double p, bool training, at::Generator& gen);
+
+}  // namespace secora

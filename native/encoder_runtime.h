@@ -1,0 +1,105 @@
+// One encoder with everything it trains with: the module, its optimizer, its device, its random generator,
+// its precision and loss scale. Plain C++ (no JavaScript values): the addon's workers call it off the
+// JavaScript thread, one call at a time (NativeEncoder's busy flag).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adamw.h"
+#include "bert_model.h"
+#include "grad_cache.h"
+
+namespace secora {
+
+// A batch as it came from JavaScript, copied: int64 row-major [rows, cols].
+struct HostBatch {
+  std::vector<int64_t> inputIds, attentionMask, tokenTypeIds;
+  int64_t rows = 0, cols = 0;
+};
+
+struct TrainArgs {
+  std::string objective;  // "simcse" | "pairs"
+  HostBatch a;
+  std::optional<HostBatch> b;
+  double temperature = 0.05;
+  bool symmetric = false;
+  int64_t microBatch = 0;  // 0: the whole batch at once (no GradCache)
+  double lr = 0.0;
+  double maxGradNorm = 0.0;  // 0: no clipping
+  bool apply = true;         // false: stop with the gradients on the parameters (tests, inspection)
+};
+
+struct TrainResult {
+  double loss = 0, accuracy = 0, gradNorm = 0;
+  double lossScale = 1;  // fp16's dynamic loss scale after this step (1 otherwise)
+  bool skipped = false;  // the gradients were not finite: no update (fp16 lowers its scale)
+};
+
+struct LoadReport {
+  std::vector<std::string> ignored;  // tensors of the file that the model has no use for
+};
+
+struct RuntimeOptions {
+  EncoderConfig config;
+  std::string device = "cpu";
+  std::string dtype = "float32";  // parameter dtype: float32 | float64
+  std::string precision = "fp32";  // fp32 | bf16 | fp16 (autocast)
+  uint64_t seed = 0;
+  bool deterministic = false;
+  AdamWSettings optimizer;
+};
+
+class EncoderRuntime {
+ public:
+  explicit EncoderRuntime(const RuntimeOptions& options);
+
+  std::vector<float> embed(const HostBatch& batch);           // [B,E] L2-normalized, row-major
+  std::vector<double> hiddenStates(const HostBatch& batch);   // [B,S,H], eval mode, no autocast
+  TrainResult trainStep(const TrainArgs& args);
+
+  LoadReport loadWeights(const std::string& path);
+  void saveWeights(const std::string& path);
+  std::string weightsBytes();
+  void saveOptimizer(const std::string& path);
+  void loadOptimizer(const std::string& path);
+  void configureOptimizer(const AdamWSettings& settings) { optimizer_->configure(settings); }
+  std::string rngState();
+  void setRngState(const std::string& bytes);
+
+  std::vector<std::string> parameterNames();
+  std::vector<double> parameter(const std::string& name, bool gradient);
+  void setParameter(const std::string& name, const std::vector<double>& values);
+
+  const EncoderConfig& config() const { return options_.config; }
+  const RuntimeOptions& options() const { return options_; }
+  std::string deviceName() const { return device_.str(); }
+
+  std::atomic<bool> busy{false};  // set by NativeEncoder while a worker uses this runtime
+
+ private:
+  TokenTensors toDevice(const HostBatch& batch) const;
+  at::Tensor findParameter(const std::string& name);
+  RngSnapshot saveRng();
+  void restoreRng(const RngSnapshot& snapshot);
+  // Data parallelism's place: gradients are complete here, before unscaling, clipping and the update.
+  // An all-reduce (average) of every gradient across processes goes in this function.
+  void onGradientsReady() {}
+
+  RuntimeOptions options_;
+  c10::Device device_;
+  at::ScalarType dtype_;
+  BertModel model_{nullptr};
+  std::unique_ptr<AdamW> optimizer_;
+  at::Generator generator_;
+  double lossScale_ = 65536.0;
+  int64_t goodSteps_ = 0;  // consecutive finite fp16 steps, for growing the loss scale
+};
+
+// "cpu", "cuda", "cuda:1" → a device this build can use, or an error that says why not.
+c10::Device parseDevice(const std::string& text);
+
+}  // namespace secora
