@@ -103,6 +103,8 @@ describe('Batcher', () => {
     expect(new Set(epoch0).size).toBe(perEpoch * 8);
     expect(new Set(epoch1).size).toBe(perEpoch * 8);
     expect(epoch0).not.toEqual(epoch1);
+    // The malformed line and the record without docstring, counted once per epoch, not once per run.
+    expect(b.skipStats.skipped).toBe(2);
     const again = await take(await Batcher.open(config({ maxEpochs: 2 })), 100);
     expect(again.map(fingerprint)).toEqual(all.map(fingerprint));
     const otherSeed = await take(await Batcher.open(config({ seed: 8, maxEpochs: 1 })), 100);
@@ -219,6 +221,31 @@ describe('Batcher', () => {
       /maxLength must be a positive integer/,
     );
     await expect(Batcher.open(config({ batchSize: 0 }))).rejects.toThrow(/batchSize/);
+  });
+
+  it('tokenizes `prefetch` batches ahead of the consumer, and a failure ahead surfaces at its own turn', async () => {
+    let calls = 0;
+    const counting = Object.create(tokenizer) as CodeTokenizer;
+    counting.encodeBatch = (texts: string[]) => {
+      calls++;
+      return tokenizer.encodeBatch(texts);
+    };
+    const b = await Batcher.open(config({ tokenizer: counting, prefetch: 3 }));
+    await b.next();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls).toBe(4);
+    await b.close();
+
+    let n = 0;
+    const failing = Object.create(tokenizer) as CodeTokenizer;
+    failing.encodeBatch = async (texts: string[]) => {
+      if (n++ === 2) throw new Error('tokenizer broke on batch 3');
+      return tokenizer.encodeBatch(texts);
+    };
+    const f = await Batcher.open(config({ tokenizer: failing, prefetch: 3 }));
+    expect(await f.next()).not.toBeNull();
+    expect(await f.next()).not.toBeNull();
+    await expect(f.next()).rejects.toThrow(/batch 3/);
   });
 
   it('says so when the data holds no full batch', async () => {

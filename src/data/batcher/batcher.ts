@@ -3,6 +3,7 @@
 // exactly the next batch.
 import type { DataSource } from '../data-source.js';
 import type { CodeRecord } from '../record.js';
+import type { SkipStats } from '../skip-stats.js';
 import type { TokenBatch } from '../token-batch.js';
 import type { CodeTokenizer } from '../tokenizer/code-tokenizer.js';
 import { applyTemplate, specialCount } from '../tokenizer/sequence-template.js';
@@ -189,6 +190,11 @@ export class Batcher {
     };
   }
 
+  /** Records the source skipped in the current epoch, with the file and line of the first few. */
+  get skipStats(): SkipStats {
+    return this.config.source.stats;
+  }
+
   /** The position after the last batch next() returned: save it, and open() from it resumes right after. */
   position(): BatcherPosition {
     return { ...this.pos, order: { ...this.pos.order } };
@@ -199,6 +205,8 @@ export class Batcher {
     const { maxSteps, maxEpochs } = this.config;
     let step = start.step;
     for (let epoch = start.epoch; maxEpochs === undefined || epoch < maxEpochs; epoch++) {
+      // Skips are counted per pass over the data; a resumed epoch re-reads its start, so its count is whole.
+      this.config.source.stats.reset();
       let batchInEpoch = 0;
       const skip = epoch === start.epoch ? start.batchInEpoch : 0;
       for await (const records of epochBatches(this.config.source, this.order, epoch)) {
