@@ -98,6 +98,15 @@ const add = (a, b) => {
 };
 
 [1, 2].map(function (x) { return x; });
+
+/**
+ * Doubles a number and returns the result.
+ */
+/* @__NO_SIDE_EFFECTS__ */
+function double(n) {
+  const twice = n * 2;
+  return twice;
+}
 `;
 
 export const SERVER_GO = `// Package server serves things.

@@ -96,7 +96,7 @@ describe('mineFunctions: the pairs of known files', () => {
     );
   });
 
-  it('javascript: JSDoc before declarations, methods and arrow functions; tags and later paragraphs dropped', () => {
+  it('javascript: JSDoc before declarations, methods, arrow functions, and over an annotation comment; tags dropped', () => {
     expect(byLanguage('javascript')).toEqual([
       {
         repo: 'alpha',
@@ -124,6 +124,15 @@ describe('mineFunctions: the pairs of known files', () => {
         code: 'add = (a, b) => {\n  // a comment stays in the code\n  return a + b;\n}',
         startLine: 37,
         endLine: 40,
+      },
+      {
+        repo: 'alpha',
+        path: 'web/util.js',
+        funcName: 'double',
+        docstring: 'Doubles a number and returns the result.',
+        code: 'function double(n) {\n  const twice = n * 2;\n  return twice;\n}',
+        startLine: 48,
+        endLine: 51,
       },
     ]);
   });
@@ -273,7 +282,7 @@ describe('mineFunctions: skips and filters', () => {
   });
 
   it('drops each function by the first rule that applies', () => {
-    expect(report.functions).toEqual({ found: 26, kept: 14 });
+    expect(report.functions).toEqual({ found: 27, kept: 15 });
     expect(report.filtered).toEqual({
       undocumented: 4, // helper (py, go), undocumented (js: a blank line after its comment), __construct
       shortDocstring: 1, // tiny_doc: "Does stuff."
@@ -348,10 +357,11 @@ describe('mineCorpus: the CodeSearchNet layout', () => {
       { out, maxFileBytes: FIXTURE_MAX_FILE_BYTES, shardSize: 2 },
     );
     expect(mined.counts).toEqual(report.counts);
-    // Three Javascript records in train with shards of 2: two files.
+    // Four JavaScript records in train with shards of 2: two files.
     const js0 = readShard(shardPath(out, 'javascript', 'train', 0));
     const js1 = readShard(shardPath(out, 'javascript', 'train', 1));
-    expect([...js0, ...js1].map((o) => o['func_name'])).toEqual(['joinPath', 'Store.get', 'add']);
+    expect([...js0, ...js1].map((o) => o['func_name'])).toEqual(['joinPath', 'Store.get', 'add', 'double']);
+    expect(existsSync(shardPath(out, 'javascript', 'train', 2))).toBe(false);
     expect(Object.keys(js0[0]!).sort()).toEqual(
       [
         'code',
@@ -379,7 +389,7 @@ describe('mineCorpus: the CodeSearchNet layout', () => {
           expect(file).toMatch(new RegExp(`^${language}_${split}_\\d+\\.jsonl\\.gz$`));
           total += readShard(join(out, language, 'final', 'jsonl', split, file)).length;
         }
-    expect(total).toBe(14);
+    expect(total).toBe(15);
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
     expect(manifest.counts).toEqual(report.counts);
     expect(manifest.skipped).toEqual(report.skipped);

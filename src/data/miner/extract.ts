@@ -88,15 +88,23 @@ function pythonDocstringNode(fn: Node): Node | undefined {
   return literal?.type === 'string' ? first : undefined;
 }
 
-/** The `/** … *\/` comment ending right before the anchor (whitespace and at most one line break between). */
+/**
+ * The `/** … *\/` comment right before the anchor (whitespace with at most one line break between), stepping
+ * over a few other comments such as `/* @__NO_SIDE_EFFECTS__ *\/` or `// eslint-disable-next-line`.
+ */
 function blockDocComment(anchor: Node, root: Node, source: string): Node | undefined {
-  let i = anchor.startIndex;
-  let breaks = 0;
-  while (i > 0 && /\s/.test(source[i - 1]!)) if (source[--i] === '\n') breaks++;
-  if (breaks > 1 || !source.startsWith('*/', i - 2)) return undefined;
-  const comment = root.descendantForIndex(i - 1);
-  if (!comment?.type.includes('comment') || comment.endIndex !== i) return undefined;
-  return comment.text.startsWith('/**') && comment.text !== '/**/' ? comment : undefined;
+  let end = anchor.startIndex;
+  for (let hop = 0; hop < 4; hop++) {
+    let i = end;
+    let breaks = 0;
+    while (i > 0 && /\s/.test(source[i - 1]!)) if (source[--i] === '\n') breaks++;
+    if (breaks > 1 || i === 0) return undefined;
+    const comment = root.descendantForIndex(i - 1);
+    if (!comment?.type.includes('comment') || comment.endIndex !== i) return undefined;
+    if (comment.text.startsWith('/**') && comment.text !== '/**/') return comment;
+    end = comment.startIndex;
+  }
+  return undefined;
 }
 
 /** The run of line comments (`//` or `#`) on the lines right above the anchor's first line. */
