@@ -16,6 +16,17 @@ export {
   type DataSourceConfig,
   openDataSource,
 } from './data/data-source.js';
+export {
+  type DefaultCorpus,
+  defaultCorpus,
+  formatReport,
+  type MineCorpusOptions,
+  type MineOptions,
+  type MineReport,
+  type MineRoot,
+  mineCorpus,
+  mineFunctions,
+} from './data/miner/index.js';
 export type { Shard } from './data/readers/shard.js';
 export { type SkipSite, SkipStats } from './data/skip-stats.js';
 export {
