@@ -1,15 +1,19 @@
 // `secora <command>`: the everyday commands. Each is a thin layer over the library.
 import { formatDoctor, runDoctor } from '../doctor.js';
 import { corpus } from './corpus.js';
+import { indexCommand } from './index-cmd.js';
 import type { CommandMain } from './run.js';
+import { searchCommand } from './search.js';
 
 const USAGE = `usage: secora <command> [options]
 
 commands:
   doctor [--json]     what the native addon was built with and sees; checks faiss-node and tokenizers
   corpus <dir…> --out <dir>   mine source trees into a CodeSearchNet-layout corpus (--help for options)
+  index <dir> [--model DIR] [--out FILE]   index every function of a repository (again: only changed files)
+  search "query" [--index FILE] [-k 10] [--lang L] [--hybrid] [--json]   the best functions for a question
 
-still to come: index, search, eval (see the README)`;
+still to come: eval (see the README)`;
 
 const doctor: CommandMain = async (argv) => {
   const report = await runDoctor();
@@ -19,7 +23,7 @@ const doctor: CommandMain = async (argv) => {
   return report.ok ? 0 : 1;
 };
 
-const commands: Record<string, CommandMain> = { doctor, corpus };
+const commands: Record<string, CommandMain> = { doctor, corpus, index: indexCommand, search: searchCommand };
 
 export const main: CommandMain = async (argv) => {
   const [name, ...rest] = argv;

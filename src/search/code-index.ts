@@ -5,23 +5,14 @@
 // Removal keeps a tombstone (the slot becomes null and is skipped at search) because faiss's HNSW cannot
 // remove vectors (and faiss-node aborts the process if asked). When tombstones pass a quarter of the slots,
 // the faiss index is rebuilt from the stored vectors of the live slots.
-import { createRequire } from 'node:module';
-import type { Index as FaissIndex } from 'faiss-node';
 import { Bm25Index } from './bm25.js';
-import { chooseFactory, DEFAULT_EF_SEARCH, DEFAULT_NPROBE } from './choose-factory.js';
+import { chooseFactory } from './choose-factory.js';
 import { type Embedder, embedAll } from './embedder.js';
-import {
-  type FaissSearchParams,
-  faissKind,
-  readSearchParams,
-  writeSearchParams,
-} from './faiss-search-params.js';
+import { addRows, buildFaiss, type FaissIndex, faiss, isFlat } from './faiss-build.js';
+import type { FaissSearchParams } from './faiss-search-params.js';
 import { reciprocalRankFusion, weightedFusion } from './fusion.js';
 import { INDEX_FORMAT_VERSION, type IndexHeader, readIndexFile, writeIndexFile } from './index-file.js';
 import type { SearchHit, Snippet } from './snippet.js';
-
-const require = createRequire(import.meta.url);
-const faiss = require('faiss-node') as typeof import('faiss-node');
 
 /** Thrown when an index is opened with a model other than the one that built it. */
 export class ModelMismatchError extends Error {
@@ -58,72 +49,6 @@ export interface SearchOptions {
   language?: string;
   /** Fuse with BM25: 'rrf' (reciprocal-rank fusion, k=60) or 'weighted' (min-max scaled, 0.5 each). */
   hybrid?: 'rrf' | 'weighted' | false;
-}
-
-const ROWS_PER_FAISS_CALL = 8192;
-
-function isFlat(factory: string): boolean {
-  return factory === 'Flat';
-}
-
-/** Adds rows to a faiss index in bounded pieces (faiss-node takes plain arrays). */
-function addRows(index: FaissIndex, rows: readonly Float32Array[]): void {
-  for (let start = 0; start < rows.length; start += ROWS_PER_FAISS_CALL) {
-    const flat: number[] = [];
-    for (const row of rows.slice(start, start + ROWS_PER_FAISS_CALL)) for (const x of row) flat.push(x);
-    index.add(flat);
-  }
-}
-
-/** A new, trained and filled faiss index over `rows` (inner product), with search parameters applied. */
-function buildFaiss(
-  dim: number,
-  factory: string,
-  rows: readonly Float32Array[],
-  params: FaissSearchParams,
-): FaissIndex {
-  let index: FaissIndex;
-  try {
-    index = isFlat(factory)
-      ? new faiss.IndexFlatIP(dim)
-      : faiss.Index.fromFactory(dim, factory, faiss.MetricType.METRIC_INNER_PRODUCT);
-  } catch (error) {
-    throw new Error(`faiss could not make an index from '${factory}': ${(error as Error).message}`);
-  }
-  if (!index.isTrained()) {
-    const nlist = Number(/IVF(\d+)/.exec(factory)?.[1] ?? 0);
-    if (rows.length < Math.max(nlist, 1)) {
-      throw new Error(
-        `'${factory}' needs at least ${nlist} vectors to train, got ${rows.length}: use 'Flat'`,
-      );
-    }
-    // Train on an even spread of the rows (at most 256 per list): rows come grouped by file.
-    const stride = Math.max(1, Math.floor(rows.length / (256 * Math.max(nlist, 1))));
-    const sample: number[] = [];
-    for (let i = 0; i < rows.length; i += stride) for (const x of rows[i]!) sample.push(x);
-    index.train(sample);
-  }
-  addRows(index, rows);
-  return applyParams(index, factory, params);
-}
-
-/** faiss-node cannot set nprobe/efSearch: write them into the serialized index and read it back. */
-function applyParams(index: FaissIndex, factory: string, params: FaissSearchParams): FaissIndex {
-  if (isFlat(factory)) return index;
-  const bytes = index.toBuffer();
-  const kind = faissKind(bytes);
-  const wanted: FaissSearchParams = {};
-  const current = readSearchParams(bytes);
-  if (current.nprobe !== undefined) wanted.nprobe = params.nprobe ?? DEFAULT_NPROBE;
-  if (current.efSearch !== undefined) wanted.efSearch = params.efSearch ?? DEFAULT_EF_SEARCH;
-  if (params.nprobe !== undefined && wanted.nprobe === undefined) {
-    throw new Error(`nprobe was given but '${factory}' (faiss '${kind}') is not an IVF index`);
-  }
-  if (params.efSearch !== undefined && wanted.efSearch === undefined) {
-    throw new Error(`efSearch was given but '${factory}' (faiss '${kind}') is not an HNSW index`);
-  }
-  if (wanted.nprobe === undefined && wanted.efSearch === undefined) return index;
-  return faiss.Index.fromBuffer(writeSearchParams(bytes, wanted));
 }
 
 export class CodeIndex {

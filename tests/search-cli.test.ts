@@ -1,0 +1,161 @@
+import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { indexCommand } from '../src/cli/index-cmd.js';
+import { searchCommand } from '../src/cli/search.js';
+import { planReindex } from '../src/search/reindex-plan.js';
+
+const repo = mkdtempSync(join(tmpdir(), 'secora-repo-'));
+const out = join(repo, 'idx.sidx');
+afterAll(() => rmSync(repo, { recursive: true, force: true }));
+
+function write(path: string, text: string): void {
+  mkdirSync(join(repo, path, '..'), { recursive: true });
+  writeFileSync(join(repo, path), text);
+}
+
+/** Runs a command, returning its exit code and what it printed. */
+async function run(command: (argv: string[]) => Promise<number>, argv: string[]) {
+  let stdout = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  try {
+    return { code: await command(argv), stdout };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+write(
+  'pkg/storage.py',
+  `import json
+
+
+def read_json_file(path):
+    """Read a JSON document from a file."""
+    with open(path) as f:
+        return json.load(f)
+
+
+def write_json_file(path, value):
+    """Write a value to a file as JSON."""
+    with open(path, "w") as f:
+        json.dump(value, f)
+`,
+);
+write(
+  'web/net.js',
+  `// Networking helpers.
+function openSocketConnection(host, port) {
+  return net.createConnection({ host, port });
+}
+
+function closeSocketConnection(socket) {
+  socket.end();
+  socket.destroy();
+}
+`,
+);
+write(
+  'util/text.py',
+  `def slugify_title(title):
+    """Turn a title into a url slug."""
+    return re.sub(r"[^a-z0-9]+", "-", title.lower())
+`,
+);
+
+describe('secora index and secora search on a tiny repository', () => {
+  it('plans re-indexing from content hashes', () => {
+    const before = new Map([
+      ['a', '1'],
+      ['b', '2'],
+      ['c', '3'],
+    ]);
+    const now = new Map([
+      ['a', '1'],
+      ['b', '9'],
+      ['d', '4'],
+    ]);
+    expect(planReindex(before, now)).toEqual({
+      unchanged: ['a'],
+      changed: ['b'],
+      added: ['d'],
+      removed: ['c'],
+    });
+  });
+
+  it('indexes, searches, and re-embeds only what changed', async () => {
+    const built = await run(indexCommand, [repo, '--model', 'hashing', '--out', out, '-q']);
+    expect(built.code).toBe(0);
+    expect(built.stdout).toMatch(
+      /built .*idx\.sidx: 5 functions from 3 files \(Flat, model hashing-bag-of-subtokens/,
+    );
+    expect(built.stdout).toContain('3 added, 0 changed, 0 removed, 0 unchanged; 5 functions embedded');
+
+    const text = await run(searchCommand, ['read', 'json', 'file', '--index', out, '-k', '2']);
+    expect(text.code).toBe(0);
+    const lines = text.stdout.split('\n');
+    expect(lines[0]).toMatch(/^pkg\/storage\.py:4 {2}\d\.\d{4} {2}read_json_file$/);
+    expect(lines[1]).toBe('    def read_json_file(path):');
+    expect(text.stdout.match(/^\S+:\d+ {2}/gm)).toHaveLength(2);
+
+    const json = await run(searchCommand, [
+      'open socket connection to host and port',
+      '--index',
+      out,
+      '--json',
+      '--lang',
+      'javascript',
+    ]);
+    const hits = JSON.parse(json.stdout) as {
+      path: string;
+      name: string;
+      startLine: number;
+      snippet: string;
+    }[];
+    expect(hits.map((h) => h.path)).toEqual(['web/net.js', 'web/net.js']);
+    expect(hits[0]).toMatchObject({ name: 'openSocketConnection', startLine: 2 });
+    expect(hits[0]!.snippet.split('\n')).toHaveLength(3);
+
+    const hybrid = await run(searchCommand, ['slug', '--index', out, '--hybrid', '-k', '1']);
+    expect(hybrid.stdout).toMatch(/^util\/text\.py:1 {2}\S+ {2}slugify_title/);
+
+    // Change one file, add one, delete one: only the changed and added files are embedded again.
+    write(
+      'web/net.js',
+      `function openSocketConnection(host, port) {
+  return net.createConnection({ host, port });
+}
+`,
+    );
+    write(
+      'pkg/dates.py',
+      'def parse_iso_date(text):\n    """Parse an ISO date."""\n    return date.fromisoformat(text)\n',
+    );
+    unlinkSync(join(repo, 'util/text.py'));
+    const again = await run(indexCommand, [repo, '--model', 'hashing', '--out', out, '-q']);
+    expect(again.stdout).toMatch(/updated .*: 4 functions from 3 files/);
+    expect(again.stdout).toContain('1 added, 1 changed, 1 removed, 1 unchanged; 2 functions embedded');
+    const none = await run(indexCommand, [repo, '--model', 'hashing', '--out', out, '-q']);
+    expect(none.stdout).toContain('0 added, 0 changed, 0 removed, 3 unchanged; 0 functions embedded');
+    const after = await run(searchCommand, ['slug title', '--index', out, '--json', '-k', '10']);
+    const names = (JSON.parse(after.stdout) as { name: string }[]).map((h) => h.name).sort();
+    expect(names).toEqual(['openSocketConnection', 'parse_iso_date', 'read_json_file', 'write_json_file']);
+  });
+
+  it('refuses another model and names a missing index', async () => {
+    await expect(run(searchCommand, ['x', '--index', out, '--model', 'hashing:128'])).rejects.toThrow(
+      /was built with model 'hashing-bag-of-subtokens\/v1\/dim=256' \(dim 256\); it cannot be searched with 'hashing-bag-of-subtokens\/v1\/dim=128'/,
+    );
+    await expect(run(searchCommand, ['x', '--index', join(repo, 'nope')])).rejects.toThrow(
+      /index file not found: .*nope/,
+    );
+    await expect(run(indexCommand, [repo, '--out', out])).rejects.toThrow(
+      /no --model given and no trained model found/,
+    );
+    expect((await run(searchCommand, ['--index', out])).code).toBe(2);
+  });
+});
