@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 
+#include "compute_thread.h"
 #include "encoder_runtime.h"
 
 namespace secora {
@@ -180,10 +181,12 @@ class RuntimeWorker : public Napi::AsyncWorker {
   Napi::Promise Promise() const { return deferred_.Promise(); }
 
   void Execute() override {
-    // The intra-op thread count is per thread under OpenMP: carry the JavaScript thread's setting here.
-    at::set_num_threads(threads_);
     try {
-      work_();
+      ComputeThread::run([this] {
+        // The intra-op thread count is per thread under OpenMP: carry the JavaScript thread's setting over.
+        if (at::get_num_threads() != threads_) at::set_num_threads(threads_);
+        work_();
+      });
     } catch (const c10::Error& e) {
       SetError("NativeEncoder." + method_ + ": " + e.what_without_backtrace());
     } catch (const std::exception& e) {
