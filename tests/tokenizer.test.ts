@@ -144,6 +144,38 @@ describe('CodeTokenizer', () => {
     expect(again.vocabSize).toBe(500);
   });
 
+  it('reads BertProcessing and Sequence post-processors (as in pretrained files) the way tokenizers applies them', async () => {
+    const bert = JSON.parse((await CodeTokenizer.train(corpus, { modelType: 'bert', vocabSize: 400 })).json);
+    const variants = [
+      { type: 'BertProcessing', sep: ['[SEP]', 3], cls: ['[CLS]', 2] },
+      {
+        type: 'Sequence',
+        processors: [
+          { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+          {
+            type: 'RobertaProcessing',
+            sep: ['[SEP]', 3],
+            cls: ['[CLS]', 2],
+            trim_offsets: true,
+            add_prefix_space: false,
+          },
+        ],
+      },
+    ];
+    for (const post_processor of variants) {
+      const tok = CodeTokenizer.fromJson(JSON.stringify({ ...bert, post_processor }), post_processor.type);
+      const [a, b] = ['Sort the list in place.', 'xs.sort()'];
+      const [ia, ib] = await tok.encodeBatch([a, b]);
+      for (const [ours, hf] of [
+        [applyTemplate(tok.templates.pair, ia!, ib!), await tok.native.encode(a, b)],
+        [applyTemplate(tok.templates.single, ia!), await tok.native.encode(a)],
+      ] as const) {
+        expect(ours.ids, post_processor.type).toEqual(hf.getIds());
+        expect(ours.typeIds, post_processor.type).toEqual(hf.getTypeIds());
+      }
+    }
+  });
+
   it('names the file when a tokenizer cannot be loaded', () => {
     expect(() => loadTokenizer('/nonexistent/tokenizer.json')).toThrow(
       /not readable: \/nonexistent\/tokenizer\.json/,
