@@ -9,7 +9,7 @@ import type { CommandMain } from './run.js';
 export const INDEX_USAGE = `usage: secora index <dir> [--model DIR|hashing[:DIM]] [--out FILE] [--factory STR] [--rebuild]
   --model    a model folder (default: runs/<newest>/best); 'hashing' is the lexical baseline, no model
   --out      the index file (default: <dir>/.secora-index)
-  --factory  a faiss factory string (default: Flat up to 50k functions, HNSW32,Flat beyond)
+  --factory  a faiss factory string (default: Flat up to 20k functions, HNSW32,Flat beyond)
   --rebuild  ignore an existing index file`;
 
 export const indexCommand: CommandMain = async (argv) => {

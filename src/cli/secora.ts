@@ -1,6 +1,7 @@
 // `secora <command>`: the everyday commands. Each is a thin layer over the library.
 import { formatDoctor, runDoctor } from '../doctor.js';
 import { corpus } from './corpus.js';
+import { evalCommand } from './eval.js';
 import { indexCommand } from './index-cmd.js';
 import type { CommandMain } from './run.js';
 import { searchCommand } from './search.js';
@@ -12,8 +13,7 @@ commands:
   corpus <dir…> --out <dir>   mine source trees into a CodeSearchNet-layout corpus (--help for options)
   index <dir> [--model DIR] [--out FILE]   index every function of a repository (again: only changed files)
   search "query" [--index FILE] [-k 10] [--lang L] [--hybrid] [--json]   the best functions for a question
-
-still to come: eval (see the README)`;
+  eval <model dir> <data> [--corpus] [--annotations CSV]   CodeSearchNet MRR per language, BM25 beside it`;
 
 const doctor: CommandMain = async (argv) => {
   const report = await runDoctor();
@@ -23,7 +23,13 @@ const doctor: CommandMain = async (argv) => {
   return report.ok ? 0 : 1;
 };
 
-const commands: Record<string, CommandMain> = { doctor, corpus, index: indexCommand, search: searchCommand };
+const commands: Record<string, CommandMain> = {
+  doctor,
+  corpus,
+  index: indexCommand,
+  search: searchCommand,
+  eval: evalCommand,
+};
 
 export const main: CommandMain = async (argv) => {
   const [name, ...rest] = argv;
