@@ -24,7 +24,9 @@ import {
   splitOf,
 } from '../src/data/miner/index.js';
 import { emptyReport } from '../src/data/miner/report.js';
-import type { CodeRecord } from '../src/data/record.js';
+import { CodeSearchNetReader } from '../src/data/readers/codesearchnet.js';
+import { type CodeRecord, SPLITS } from '../src/data/record.js';
+import { SkipStats } from '../src/data/skip-stats.js';
 import { FIXTURE_MAX_FILE_BYTES, makeRepositories } from './miner-fixtures.js';
 
 const REPOS = ['alpha', 'beta', 'chi'];
@@ -262,6 +264,7 @@ describe('mineFunctions: skips and filters', () => {
   it('skips and counts each kind of bad or unwanted file, naming the first ones', () => {
     expect(report.skipped).toEqual({
       gitignored: 2, // alpha/build/, alpha/secret.py
+      excluded: 0,
       vendored: 1, // alpha/node_modules/
       testFile: 3, // util.test.js, server_test.go, chi/tests/
       huge: 1,
@@ -307,14 +310,17 @@ describe('the split', () => {
     expect(again.records).toEqual(records);
   });
 
-  it('splits a modules-layout tree by its top-level module', async () => {
+  it('splits a modules-layout tree by its top-level module; exclude patterns are counted apart', async () => {
     const units = new Map<string, string>();
+    const excluding = emptyReport('test');
     for await (const r of mineFunctions(
-      { dir: join(root, 'alpha'), layout: 'modules' },
-      { languages: ['go', 'python'] },
+      { dir: join(root, 'alpha'), layout: 'modules', exclude: ['web/'] },
+      { report: excluding },
     ))
       units.set(r.path.split('/')[0]!, r.partition);
     expect(Object.fromEntries(units)).toEqual({ go: splitOf('alpha/go'), pkg: splitOf('alpha/pkg') });
+    expect(excluding.skipped).toMatchObject({ excluded: 1, gitignored: 2 });
+    expect(excluding.counts['javascript']).toBeUndefined();
   });
 });
 
@@ -381,7 +387,8 @@ describe('mineCorpus: the CodeSearchNet layout', () => {
       ].sort(),
     );
     expect(js0[0]).toMatchObject({ repo: 'alpha', path: 'web/util.js', partition: 'train', start_line: 7 });
-    expect(readdirSync(join(out, 'java', 'final', 'jsonl'))).toEqual(['test']);
+    expect(readdirSync(join(out, 'java', 'final', 'jsonl')).sort()).toEqual(['test', 'train', 'valid']);
+    expect(readShard(shardPath(out, 'java', 'train', 0))).toEqual([]);
     let total = 0;
     for (const language of readdirSync(out).filter((f) => f !== 'manifest.json'))
       for (const split of readdirSync(join(out, language, 'final', 'jsonl')))
@@ -394,6 +401,16 @@ describe('mineCorpus: the CodeSearchNet layout', () => {
     expect(manifest.counts).toEqual(report.counts);
     expect(manifest.skipped).toEqual(report.skipped);
     expect(manifest.filtered.duplicate).toBe(1);
+    // The project's CodeSearchNet reader loads every split of every language back.
+    const loaded: CodeRecord[] = [];
+    for (const split of SPLITS) {
+      const reader = new CodeSearchNetReader(out, split);
+      const stats = new SkipStats();
+      for (const shard of await reader.shards())
+        for await (const r of reader.readShard(shard, stats)) loaded.push(r);
+    }
+    const key = (r: CodeRecord) => `${r.language} ${r.partition} ${r.url} ${r.docstring} ${r.code}`;
+    expect(loaded.map(key).sort()).toEqual(records.map(key).sort());
   });
 
   it('refuses an output folder that is not empty, and a root that does not exist', async () => {

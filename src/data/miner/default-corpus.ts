@@ -31,16 +31,8 @@ export interface DefaultCorpus {
   built: boolean;
 }
 
-/** Parts of the standard library left out: its tests and demos, IDLE, and lib2to3's fixers and grammar. */
-const STDLIB_EXCLUDE = [
-  'test/',
-  'idlelib/',
-  'turtledemo/',
-  'lib2to3/',
-  'ensurepip/',
-  'site-packages/',
-  'config-*/',
-];
+/** Parts of the standard library left out: demos and bundled wheels (tests go by the miner's own rules). */
+const STDLIB_EXCLUDE = ['turtledemo/', 'ensurepip/', 'site-packages/', 'config-*/'];
 
 function pythonStdlib(python: string): { dir: string; version: string } | undefined {
   try {
@@ -68,7 +60,7 @@ export function defaultCorpusSources(options: DefaultCorpusOptions = {}): { root
       layout: 'modules',
       exclude: STDLIB_EXCLUDE,
     });
-    hash.update(`python ${stdlib.version} ${stdlib.dir}\n`);
+    hash.update(`python ${stdlib.version} ${stdlib.dir} ${STDLIB_EXCLUDE.join(' ')}\n`);
   }
   const nodeModules = options.nodeModules ?? join(packageRoot, 'node_modules');
   if (existsSync(nodeModules)) {

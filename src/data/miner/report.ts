@@ -5,6 +5,7 @@ import { SPLITS } from '../record.js';
 
 export const FILE_SKIPS = [
   'gitignored',
+  'excluded',
   'vendored',
   'testFile',
   'huge',
@@ -36,7 +37,7 @@ export interface MineReport {
   counts: Record<string, Record<Split, number>>;
   /** Source files read (in a mined language) and parsed, per language. */
   files: { read: number; parsed: Record<string, number> };
-  /** Files (vendored, gitignored: folders and files) skipped, by reason. */
+  /** Files skipped, by reason (vendored: folders; gitignored and excluded: folders and files). */
   skipped: Record<FileSkip, number>;
   /** The first few paths skipped for each reason (parse errors with the line of the first error). */
   skippedExamples: Partial<Record<FileSkip, string[]>>;

@@ -35,13 +35,15 @@ export interface SourceFile {
   unit: string;
 }
 
-export type WalkSkip = 'gitignored' | 'vendored';
+export type WalkSkip = 'gitignored' | 'excluded' | 'vendored';
 export type OnWalkSkip = (reason: WalkSkip, path: string) => void;
 
 interface IgnoreLayer {
   /** Path of the layer's folder inside the repository ('' for its root). */
   base: string;
   rules: Ignore;
+  /** What a match is counted as: a .gitignore rule, or one of the root's exclude patterns. */
+  reason: 'gitignored' | 'excluded';
 }
 
 export function normalizeRoot(root: string | MineRoot): Required<Omit<MineRoot, 'name'>> & { name: string } {
@@ -61,18 +63,18 @@ async function listDir(dir: string): Promise<Dirent[]> {
   return (await readdir(dir, { withFileTypes: true })).sort(byCodeUnit);
 }
 
-function ignored(layers: readonly IgnoreLayer[], path: string, isDir: boolean): boolean {
+function ignoredBy(layers: readonly IgnoreLayer[], path: string, isDir: boolean): WalkSkip | undefined {
   for (const layer of layers) {
     const inner = layer.base ? path.slice(layer.base.length + 1) : path;
-    if (layer.rules.ignores(isDir ? `${inner}/` : inner)) return true;
+    if (layer.rules.ignores(isDir ? `${inner}/` : inner)) return layer.reason;
   }
-  return false;
+  return undefined;
 }
 
 function gitignoreLayer(dir: string, base: string): IgnoreLayer | undefined {
   const file = join(dir, '.gitignore');
   if (!existsSync(file)) return undefined;
-  return { base, rules: ignore().add(readFileSync(file, 'utf8')) };
+  return { base, rules: ignore().add(readFileSync(file, 'utf8')), reason: 'gitignored' };
 }
 
 /** The files of one repository folder, recursively, with paths relative to it. */
@@ -88,11 +90,12 @@ async function* walkRepo(
     const childPath = path ? `${path}/${entry.name}` : entry.name;
     const abs = join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (isVendoredDir(entry.name)) onSkip('vendored', abs);
-      else if (ignored(active, childPath, true)) onSkip('gitignored', abs);
+      const ignored = isVendoredDir(entry.name) ? 'vendored' : ignoredBy(active, childPath, true);
+      if (ignored) onSkip(ignored, abs);
       else yield* walkRepo(abs, childPath, active, onSkip);
     } else if (entry.isFile()) {
-      if (ignored(active, childPath, false)) onSkip('gitignored', abs);
+      const ignored = ignoredBy(active, childPath, false);
+      if (ignored) onSkip(ignored, abs);
       else yield { abs, path: childPath };
     }
   }
@@ -121,7 +124,7 @@ async function packagesOf(dir: string): Promise<{ name: string; dir: string }[]>
 export async function* walkRoot(root: string | MineRoot, onSkip: OnWalkSkip): AsyncGenerator<SourceFile> {
   const spec = normalizeRoot(root);
   const excludeLayer = (): IgnoreLayer[] =>
-    spec.exclude.length ? [{ base: '', rules: ignore().add([...spec.exclude]) }] : [];
+    spec.exclude.length ? [{ base: '', rules: ignore().add([...spec.exclude]), reason: 'excluded' }] : [];
   if (spec.layout === 'packages') {
     for (const pkg of await packagesOf(spec.dir))
       for await (const file of walkRepo(pkg.dir, '', excludeLayer(), onSkip))

@@ -1,11 +1,13 @@
 // Writes records in CodeSearchNet's layout: <out>/<lang>/final/jsonl/<split>/<lang>_<split>_<n>.jsonl.gz,
-// one JSON object a line with CodeSearchNet's field names (plus start_line and end_line).
+// one JSON object a line with CodeSearchNet's field names (plus start_line and end_line). A split without
+// records holds one empty shard.
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createGzip, type Gzip } from 'node:zlib';
+import { createGzip, type Gzip, gzipSync } from 'node:zlib';
 import type { CodeRecord } from '../record.js';
+import { SPLITS } from '../record.js';
 
 /** CodeSearchNet's object for a record. */
 export function toCodeSearchNetJson(r: CodeRecord): Record<string, unknown> {
@@ -42,6 +44,8 @@ interface Shard {
 export class CodeSearchNetWriter {
   private readonly shards = new Map<string, Shard>();
   private readonly finished: Promise<void>[] = [];
+  /** Language -> splits written, so that close() can give every language all three splits. */
+  private readonly written = new Map<string, Set<string>>();
 
   constructor(
     private readonly out: string,
@@ -69,13 +73,18 @@ export class CodeSearchNetWriter {
     if (!shard) {
       shard = await this.open(record.language, record.partition, 0);
       this.shards.set(key, shard);
+      const splits = this.written.get(record.language) ?? new Set<string>();
+      this.written.set(record.language, splits.add(record.partition));
     }
     shard.lines++;
     if (!shard.gzip.write(`${JSON.stringify(toCodeSearchNetJson(record))}\n`))
       await new Promise((resolve) => shard.gzip.once('drain', resolve));
   }
 
-  /** Ends every shard and waits until all are on disk. */
+  /**
+   * Ends every shard and waits until all are on disk. A language with no record in a split gets an empty
+   * shard there, so that every split of every language written can be opened.
+   */
   async close(): Promise<void> {
     for (const shard of this.shards.values()) {
       shard.gzip.end();
@@ -83,5 +92,11 @@ export class CodeSearchNetWriter {
     }
     this.shards.clear();
     await Promise.all(this.finished);
+    for (const [language, splits] of this.written)
+      for (const split of SPLITS.filter((s) => !splits.has(s))) {
+        const path = shardPath(this.out, language, split, 0);
+        await mkdir(join(path, '..'), { recursive: true });
+        await writeFile(path, gzipSync(''));
+      }
   }
 }
