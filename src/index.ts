@@ -6,6 +6,7 @@ export {
   type BatcherConfig,
   type BatcherPosition,
   type BatchMode,
+  DEFAULT_BUCKET_POOL,
 } from './data/batcher/batcher.js';
 export { fairTruncate } from './data/batcher/fair-truncation.js';
 export { padBatch, type TokenRow } from './data/batcher/pad-batch.js';

@@ -248,6 +248,18 @@ describe('Batcher', () => {
     await expect(f.next()).rejects.toThrow(/batch 3/);
   });
 
+  it('with maxRecords, trains on the same first records every epoch, reshuffled', async () => {
+    const b = await Batcher.open(config({ maxRecords: 20, batchSize: 4, maxEpochs: 2, prefetch: 0 }));
+    const all = await take(b, 100);
+    expect(all).toHaveLength(10);
+    const first20 = fx.expected['python/train']!.slice(0, 20).map((r) => r.url);
+    const epoch = (e: number) => all.filter((x) => x.epoch === e).flatMap((x) => x.ids);
+    expect(new Set(epoch(0))).toEqual(new Set(first20));
+    expect(new Set(epoch(1))).toEqual(new Set(first20));
+    expect(epoch(0)).not.toEqual(epoch(1));
+    expect(epoch(0)).not.toEqual(first20);
+  });
+
   it('says so when the data holds no full batch', async () => {
     const b = await Batcher.open(config({ batchSize: 1000 }));
     await expect(b.next()).rejects.toThrow(/no full batch \(needs 1000 records/);

@@ -6,6 +6,7 @@
 // gzip does not allow). The shuffle buffer moves a record at most about `shuffleBuffer` places beyond its shard
 // order; reshuffling the shard order each epoch spreads that. Memory is the buffer, not the language.
 import type { DataSource } from '../data-source.js';
+import type { Shard } from '../readers/shard.js';
 import type { CodeRecord } from '../record.js';
 import { seededRandom, shuffleInPlace } from './seeded-random.js';
 
@@ -20,8 +21,20 @@ export interface EpochOrderConfig {
   batchSize: number;
   rank: number;
   worldSize: number;
+  /** Use only the first this many records of the source's stable order (the same subset every epoch). */
+  maxRecords?: number;
   /** Drop the last incomplete global batch (always with worldSize > 1, so every rank takes the same steps). */
   dropLast: boolean;
+}
+
+async function* capped(source: DataSource, shards: Shard[], max = Number.POSITIVE_INFINITY) {
+  let n = 0;
+  for (const shard of shards) {
+    for await (const record of source.readShard(shard)) {
+      yield record;
+      if (++n >= max) return;
+    }
+  }
 }
 
 async function* shuffled(
@@ -31,22 +44,21 @@ async function* shuffled(
 ): AsyncGenerator<CodeRecord> {
   const shards = await source.shards();
   if (!cfg.shuffle) {
-    for (const shard of shards) yield* source.readShard(shard);
+    yield* capped(source, shards, cfg.maxRecords);
     return;
   }
-  shuffleInPlace(shards, seededRandom(cfg.seed, epoch, 'shards'));
+  // A capped subset must be the same each epoch, so its shards keep their order; the buffer shuffles it.
+  if (cfg.maxRecords === undefined) shuffleInPlace(shards, seededRandom(cfg.seed, epoch, 'shards'));
   const random = seededRandom(cfg.seed, epoch, 'buffer');
   const buffer: CodeRecord[] = [];
-  for (const shard of shards) {
-    for await (const record of source.readShard(shard)) {
-      if (buffer.length < cfg.shuffleBuffer) {
-        buffer.push(record);
-        continue;
-      }
-      const j = Math.floor(random() * buffer.length);
-      yield buffer[j]!;
-      buffer[j] = record;
+  for await (const record of capped(source, shards, cfg.maxRecords)) {
+    if (buffer.length < cfg.shuffleBuffer) {
+      buffer.push(record);
+      continue;
     }
+    const j = Math.floor(random() * buffer.length);
+    yield buffer[j]!;
+    buffer[j] = record;
   }
   yield* shuffleInPlace(buffer, random);
 }
