@@ -35,7 +35,7 @@ export interface SourceFile {
   unit: string;
 }
 
-export type WalkSkip = 'gitignored' | 'excluded' | 'vendored';
+export type WalkSkip = 'gitignored' | 'excluded' | 'vendored' | 'unreadable';
 export type OnWalkSkip = (reason: WalkSkip, path: string) => void;
 
 interface IgnoreLayer {
@@ -59,8 +59,14 @@ export function normalizeRoot(root: string | MineRoot): Required<Omit<MineRoot, 
 
 const byCodeUnit = (a: Dirent, b: Dirent) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-async function listDir(dir: string): Promise<Dirent[]> {
-  return (await readdir(dir, { withFileTypes: true })).sort(byCodeUnit);
+/** The entries of a folder, sorted; a folder that cannot be listed is skipped and counted, not fatal. */
+async function listDir(dir: string, onSkip: OnWalkSkip): Promise<Dirent[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true })).sort(byCodeUnit);
+  } catch {
+    onSkip('unreadable', dir);
+    return [];
+  }
 }
 
 function ignoredBy(layers: readonly IgnoreLayer[], path: string, isDir: boolean): WalkSkip | undefined {
@@ -86,7 +92,7 @@ async function* walkRepo(
 ): AsyncGenerator<{ abs: string; path: string }> {
   const own = gitignoreLayer(dir, path);
   const active = own ? [...layers, own] : layers;
-  for (const entry of await listDir(dir)) {
+  for (const entry of await listDir(dir, onSkip)) {
     const childPath = path ? `${path}/${entry.name}` : entry.name;
     const abs = join(dir, entry.name);
     if (entry.isDirectory()) {
@@ -107,12 +113,12 @@ function topLevelUnit(repo: string, path: string): string {
 }
 
 /** The package folders of a node_modules-like root: every folder, and the folders inside @scope folders. */
-async function packagesOf(dir: string): Promise<{ name: string; dir: string }[]> {
+async function packagesOf(dir: string, onSkip: OnWalkSkip): Promise<{ name: string; dir: string }[]> {
   const packages: { name: string; dir: string }[] = [];
-  for (const entry of await listDir(dir)) {
+  for (const entry of await listDir(dir, onSkip)) {
     if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
     if (entry.name.startsWith('@')) {
-      for (const inner of await listDir(join(dir, entry.name)))
+      for (const inner of await listDir(join(dir, entry.name), onSkip))
         if (inner.isDirectory())
           packages.push({ name: `${entry.name}/${inner.name}`, dir: join(dir, entry.name, inner.name) });
     } else packages.push({ name: entry.name, dir: join(dir, entry.name) });
@@ -126,7 +132,7 @@ export async function* walkRoot(root: string | MineRoot, onSkip: OnWalkSkip): As
   const excludeLayer = (): IgnoreLayer[] =>
     spec.exclude.length ? [{ base: '', rules: ignore().add([...spec.exclude]), reason: 'excluded' }] : [];
   if (spec.layout === 'packages') {
-    for (const pkg of await packagesOf(spec.dir))
+    for (const pkg of await packagesOf(spec.dir, onSkip))
       for await (const file of walkRepo(pkg.dir, '', excludeLayer(), onSkip))
         yield { ...file, repo: pkg.name, unit: pkg.name };
     return;
