@@ -284,6 +284,15 @@ describe('mineFunctions: skips and filters', () => {
     expect(report.files.read).toBe(14);
   });
 
+  it('gives up a parse that takes too long, and counts it', async () => {
+    const slow = emptyReport('test');
+    for await (const _ of mineFunctions(join(root, 'alpha'), { report: slow, parseTimeoutMs: -1 }));
+    expect(slow.skipped.parseError).toBe(3); // parser.py, util.js, server.go
+    expect(slow.skippedExamples.parseError![0]).toBe(
+      `${join(root, 'alpha', 'go', 'server.go')}: parse timed out`,
+    );
+  });
+
   it('drops each function by the first rule that applies', () => {
     expect(report.functions).toEqual({ found: 27, kept: 15 });
     expect(report.filtered).toEqual({

@@ -38,6 +38,8 @@ export interface MineOptions {
   /** A file with a longer line is skipped as minified (default 1000 characters). */
   maxLineLength?: number;
   ratios?: SplitRatios;
+  /** A file whose parse takes longer is given up and counted as a parse error (default 10 s). */
+  parseTimeoutMs?: number;
   minDocstringWords?: number;
   minCodeLines?: number;
   /** Counts are added here (mineCorpus passes one report through all its roots). */
@@ -51,6 +53,7 @@ const DEFAULTS = {
   maxFileBytes: 1_000_000,
   maxLineLength: 1000,
   ratios: DEFAULT_RATIOS,
+  parseTimeoutMs: 10_000,
   minDocstringWords: 3,
   minCodeLines: 3,
 };
@@ -152,9 +155,12 @@ export async function* mineFunctions(
       continue;
     }
     const parser = await parserFor(spec.grammar);
-    const tree = parser.parse(text);
+    const deadline = performance.now() + settings.parseTimeoutMs;
+    // web-tree-sitter cancels the parse when the callback returns true (its typings say void).
+    const progressCallback = (() => performance.now() > deadline) as () => void;
+    const tree = parser.parse(text, null, { progressCallback });
     if (!tree) {
-      countSkip(report, 'parseError', file.abs);
+      countSkip(report, 'parseError', `${file.abs}: parse timed out`);
       continue;
     }
     try {
