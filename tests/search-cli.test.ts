@@ -93,7 +93,9 @@ describe('secora index and secora search on a tiny repository', () => {
     expect(built.stdout).toMatch(
       /built .*idx\.sidx: 5 functions from 3 files \(Flat, model hashing-bag-of-subtokens/,
     );
-    expect(built.stdout).toContain('3 added, 0 changed, 0 removed, 0 unchanged; 5 functions embedded');
+    expect(built.stdout).toMatch(
+      /3 added, 0 changed, 0 removed, 0 unchanged; mined in [\d.]+ s; 5 functions embedded/,
+    );
 
     const text = await run(searchCommand, ['read', 'json', 'file', '--index', out, '-k', '2']);
     expect(text.code).toBe(0);
@@ -138,9 +140,13 @@ describe('secora index and secora search on a tiny repository', () => {
     unlinkSync(join(repo, 'util/text.py'));
     const again = await run(indexCommand, [repo, '--model', 'hashing', '--out', out, '-q']);
     expect(again.stdout).toMatch(/updated .*: 4 functions from 3 files/);
-    expect(again.stdout).toContain('1 added, 1 changed, 1 removed, 1 unchanged; 2 functions embedded');
+    expect(again.stdout).toMatch(
+      /1 added, 1 changed, 1 removed, 1 unchanged; mined in [\d.]+ s; 2 functions embedded/,
+    );
     const none = await run(indexCommand, [repo, '--model', 'hashing', '--out', out, '-q']);
-    expect(none.stdout).toContain('0 added, 0 changed, 0 removed, 3 unchanged; 0 functions embedded');
+    expect(none.stdout).toMatch(
+      /0 added, 0 changed, 0 removed, 3 unchanged; mined in [\d.]+ s; 0 functions embedded/,
+    );
     const after = await run(searchCommand, ['slug title', '--index', out, '--json', '-k', '10']);
     const names = (JSON.parse(after.stdout) as { name: string }[]).map((h) => h.name).sort();
     expect(names).toEqual(['openSocketConnection', 'parse_iso_date', 'read_json_file', 'write_json_file']);

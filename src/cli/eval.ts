@@ -83,15 +83,20 @@ export const evalCommand: CommandMain = async (argv) => {
       );
     }
   }
-  const report = await evaluateModel(model.embedder, languages, {
-    direction,
-    chunkSize,
-    seed,
-    incompleteChunk: values['keep-last'] ? 'keep' : 'drop',
-    corpus: values.corpus,
-    annotations: annotations?.annotations,
-    onProgress: (m) => process.stderr.write(`${m}\n`),
-  });
+  let report: Awaited<ReturnType<typeof evaluateModel>>;
+  try {
+    report = await evaluateModel(model.embedder, languages, {
+      direction,
+      chunkSize,
+      seed,
+      incompleteChunk: values['keep-last'] ? 'keep' : 'drop',
+      corpus: values.corpus,
+      annotations: annotations?.annotations,
+      onProgress: (m) => process.stderr.write(`${m}\n`),
+    });
+  } finally {
+    await model.close();
+  }
   const out = resolve(
     values.out ?? join(model.source.startsWith('hashing') ? '.' : model.source, `eval-${values.split}.json`),
   );

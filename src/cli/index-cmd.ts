@@ -32,21 +32,29 @@ export const indexCommand: CommandMain = async (argv) => {
   const out = resolve(values.out ?? `${root}/.secora-index`);
   const model = await resolveModel(values.model);
   const tty = process.stderr.isTTY && !values.quiet;
-  const result = await indexRepository(root, model.embedder, {
-    out,
-    factory: values.factory,
-    rebuild: values.rebuild,
-    modelSource: model.source,
-    onProgress: tty ? (done, total) => process.stderr.write(`\rembedding ${done}/${total}`) : undefined,
-  });
+  const progress = tty
+    ? (done: number, total: number) => process.stderr.write(`\rembedding ${done}/${total}`)
+    : undefined;
+  let result: Awaited<ReturnType<typeof indexRepository>>;
+  try {
+    result = await indexRepository(root, model.embedder, {
+      out,
+      factory: values.factory,
+      rebuild: values.rebuild,
+      modelSource: model.source,
+      onProgress: progress,
+    });
+  } finally {
+    await model.close();
+  }
   if (tty) process.stderr.write('\n');
-  const { plan, index, embedded, seconds } = result;
-  const rate = embedded > 0 ? `, ${(embedded / seconds).toFixed(0)} functions/s` : '';
+  const { plan, index, embedded, mineSeconds, indexSeconds } = result;
+  const rate = embedded > 0 ? ` (${(embedded / indexSeconds).toFixed(0)} functions/s)` : '';
   process.stdout.write(
     `${result.incremental ? 'updated' : 'built'} ${out}: ${index.size} functions from ${index.fileHashes().size} files ` +
       `(${index.factory}, model ${index.modelId})\n` +
       `files: ${plan.added.length} added, ${plan.changed.length} changed, ${plan.removed.length} removed, ` +
-      `${plan.unchanged.length} unchanged; ${embedded} functions embedded in ${seconds.toFixed(1)} s${rate}\n`,
+      `${plan.unchanged.length} unchanged; mined in ${mineSeconds.toFixed(1)} s; ${embedded} functions embedded and indexed in ${indexSeconds.toFixed(1)} s${rate}\n`,
   );
   return 0;
 };

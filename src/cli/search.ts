@@ -53,13 +53,14 @@ export const searchCommand: CommandMain = async (argv) => {
   if (spec === undefined) {
     throw new Error(`${file} does not say where its model '${info.modelId}' is: pass --model <model folder>`);
   }
-  const { embedder } = await resolveModel(spec);
-  const index = CodeIndex.load(file, embedder);
-  const hits = await index.search(query, {
-    k,
-    language: values.lang,
-    hybrid: values.hybrid ? fusion : false,
-  });
+  const model = await resolveModel(spec);
+  let hits: SearchHit[];
+  try {
+    const index = CodeIndex.load(file, model.embedder);
+    hits = await index.search(query, { k, language: values.lang, hybrid: values.hybrid ? fusion : false });
+  } finally {
+    await model.close();
+  }
   if (values.json) {
     const rows = hits.map(({ code, ...rest }) => ({ ...rest, snippet: preview(code).join('\n') }));
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);

@@ -10,6 +10,8 @@ export interface ResolvedModel {
   embedder: Embedder;
   /** The absolute model folder, or the "hashing…" spec. */
   source: string;
+  /** Frees the model (the Encoder's native memory); a no-op for the hashing baseline. */
+  close(): Promise<void>;
 }
 
 /** The `best` folder of the run whose best checkpoint is newest, or undefined when there is none. */
@@ -35,7 +37,7 @@ export function hashingSpec(modelId: string): string | undefined {
 export async function resolveModel(spec: string | undefined, cwd = process.cwd()): Promise<ResolvedModel> {
   if (spec !== undefined && /^hashing(:\d+)?$/.test(spec)) {
     const dim = Number(spec.split(':')[1] ?? 256);
-    return { embedder: new HashingEmbedder(dim), source: `hashing:${dim}` };
+    return { embedder: new HashingEmbedder(dim), source: `hashing:${dim}`, close: async () => {} };
   }
   let dir = spec;
   if (dir === undefined) {
@@ -50,5 +52,6 @@ export async function resolveModel(spec: string | undefined, cwd = process.cwd()
   }
   const abs = resolve(cwd, dir);
   if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new Error(`model folder not found: ${abs}`);
-  return { embedder: await Encoder.load(abs), source: abs };
+  const encoder = await Encoder.load(abs);
+  return { embedder: encoder, source: abs, close: () => encoder.dispose() };
 }
