@@ -39,4 +39,61 @@ export {
 export { MODEL_TYPES, type ModelType } from './data/tokenizer/tokenizer-json.js';
 export { trainingTexts } from './data/tokenizer/training-texts.js';
 export { type Check, type DoctorReport, formatDoctor, runDoctor } from './doctor.js';
+export {
+  type Annotation,
+  type AnnotationFile,
+  readAnnotations,
+} from './eval/annotations.js';
+export {
+  evaluateRetrieval,
+  type Judgments,
+  type RetrievalOptions,
+  type RetrievalScores,
+} from './eval/corpus-retrieval.js';
+export {
+  type CsnOptions,
+  type CsnScore,
+  csnBm25Mrr,
+  csnChunks,
+  csnMrr,
+  macroMrr,
+} from './eval/csn-protocol.js';
+export type { EmbeddingMatrix, EmbeddingRows } from './eval/embedding-rows.js';
+export {
+  type Direction,
+  evaluateModel,
+  type LanguagePairs,
+  type ModelEval,
+  type ModelEvalOptions,
+  pairsByLanguage,
+} from './eval/evaluate-model.js';
+export { formatModelEval } from './eval/format-eval.js';
+export {
+  dcg,
+  firstRelevantRank,
+  meanReciprocalRank,
+  ndcgAtK,
+  pessimisticRank,
+  recallAtK,
+  reciprocalRank,
+} from './eval/metrics.js';
+export { Encoder, type EncoderOptions } from './model/encoder.js';
 export { type BuildInfo, type CudaDeviceInfo, NativeLoadError, native } from './native.js';
+export { Bm25Index, type Bm25Options, type ScoredDoc } from './search/bm25.js';
+export {
+  CodeIndex,
+  type CodeIndexOptions,
+  ModelMismatchError,
+  type SearchOptions,
+} from './search/code-index.js';
+export { codeTokens, STOP_WORDS } from './search/code-tokens.js';
+export { type Embedder, embedAll, normalizeInPlace } from './search/embedder.js';
+export type { FaissSearchParams } from './search/faiss-search-params.js';
+export { reciprocalRankFusion, weightedFusion } from './search/fusion.js';
+export { HashingEmbedder } from './search/hashing-embedder.js';
+export {
+  type IndexRepositoryOptions,
+  type IndexRepositoryResult,
+  indexRepository,
+} from './search/index-repository.js';
+export type { SearchHit, Snippet } from './search/snippet.js';
