@@ -1,6 +1,6 @@
 // Three small synthetic repositories for the miner's tests, written into a temporary folder: documented and
 // undocumented functions in every mined language, a test file, a minified, a binary, a non-UTF-8, a huge, a
-// generated and an unparsable file, a .gitignored file and folder, a vendored folder, trivial constructors
+// generated and an unparsable file, .gitignored files and a folder (at the root and in a subfolder), a vendored folder, trivial constructors
 // and a duplicate function. The repository names are chosen so that they land in the three splits:
 // alpha -> train, beta -> test, chi -> valid.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -250,6 +250,12 @@ export const COPY_PY = `def read_config(path, strict=False):
             return f.read()
 `;
 
+export const MEAN_PY = `def mean(values):
+    """Compute the mean of a list of numbers."""
+    total = sum(values)
+    return total / len(values)
+`;
+
 const DOCUMENTED_PY = `def hidden(value):
     """A documented function nobody should see."""
     value = value + 1
@@ -307,6 +313,9 @@ export function makeRepositories(): string {
   const chi = join(root, 'chi');
   put(chi, 'copy.py', COPY_PY);
   put(chi, 'tests/test_copy.py', DOCUMENTED_PY);
+  put(chi, 'lib/.gitignore', 'generated_*.py\n');
+  put(chi, 'lib/generated_x.py', DOCUMENTED_PY);
+  put(chi, 'lib/kept.py', MEAN_PY);
   return root;
 }
 

@@ -90,6 +90,15 @@ describe('mineFunctions: the pairs of known files', () => {
         startLine: 27,
         endLine: 30,
       },
+      {
+        repo: 'chi',
+        path: 'lib/kept.py',
+        funcName: 'mean',
+        docstring: 'Compute the mean of a list of numbers.',
+        code: 'def mean(values):\n    total = sum(values)\n    return total / len(values)',
+        startLine: 1,
+        endLine: 4,
+      },
     ]);
     const parse = records.find((r) => r.funcName === 'Parser.parse_args')!;
     expect(parse.originalString).toBe(
@@ -263,7 +272,7 @@ describe('mineFunctions: the pairs of known files', () => {
 describe('mineFunctions: skips and filters', () => {
   it('skips and counts each kind of bad or unwanted file, naming the first ones', () => {
     expect(report.skipped).toEqual({
-      gitignored: 2, // alpha/build/, alpha/secret.py
+      gitignored: 3, // alpha/build/, alpha/secret.py, chi/lib/generated_x.py (chi/lib/.gitignore)
       excluded: 0,
       vendored: 1, // alpha/node_modules/
       testFile: 3, // util.test.js, server_test.go, chi/tests/
@@ -280,8 +289,9 @@ describe('mineFunctions: skips and filters', () => {
     expect(report.skippedExamples.gitignored).toEqual([
       join(root, 'alpha', 'build'),
       join(root, 'alpha', 'secret.py'),
+      join(root, 'chi', 'lib', 'generated_x.py'),
     ]);
-    expect(report.files.read).toBe(14);
+    expect(report.files.read).toBe(15);
   });
 
   it('gives up a parse that takes too long, and counts it', async () => {
@@ -294,7 +304,7 @@ describe('mineFunctions: skips and filters', () => {
   });
 
   it('drops each function by the first rule that applies', () => {
-    expect(report.functions).toEqual({ found: 27, kept: 15 });
+    expect(report.functions).toEqual({ found: 28, kept: 16 });
     expect(report.filtered).toEqual({
       undocumented: 4, // helper (py, go), undocumented (js: a blank line after its comment), __construct
       shortDocstring: 1, // tiny_doc: "Does stuff."
@@ -303,7 +313,7 @@ describe('mineFunctions: skips and filters', () => {
       trivialConstructor: 4, // __init__, constructor, Calculator(int), initialize
       duplicate: 1, // chi's read_config
     });
-    expect(records.some((r) => r.repo === 'chi')).toBe(false);
+    expect(records.filter((r) => r.repo === 'chi').map((r) => r.funcName)).toEqual(['mean']);
   });
 });
 
@@ -312,6 +322,7 @@ describe('the split', () => {
     const splits = new Map(REPOS.map((r) => [r, splitOf(r)]));
     expect([...splits.values()]).toEqual(['train', 'test', 'valid']);
     for (const r of records) expect(r.partition).toBe(splits.get(r.repo));
+    expect(new Set(records.map((r) => r.partition))).toEqual(new Set(['train', 'valid', 'test']));
   });
 
   it('is stable: a second run gives the same records in the same order', async () => {
@@ -405,7 +416,7 @@ describe('mineCorpus: the CodeSearchNet layout', () => {
           expect(file).toMatch(new RegExp(`^${language}_${split}_\\d+\\.jsonl\\.gz$`));
           total += readShard(join(out, language, 'final', 'jsonl', split, file)).length;
         }
-    expect(total).toBe(15);
+    expect(total).toBe(16);
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
     expect(manifest.counts).toEqual(report.counts);
     expect(manifest.skipped).toEqual(report.skipped);
