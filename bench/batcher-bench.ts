@@ -116,21 +116,15 @@ async function run(label: string, over: Partial<BatcherConfig>): Promise<number>
   return rate;
 }
 
-await run('pairs', {});
-await run('pairs, bucketing 8', { bucketPool: 8 });
-await run('concat 256', { mode: 'concat', maxLength: 256 });
-await run('concat 256, bucketing 8', { mode: 'concat', maxLength: 256, bucketPool: 8 });
-
-// What a training step of the default model consumes: pairs objective on the same batches.
-try {
-  const precision = arg('precision', 'bf16') as 'bf16' | 'fp32';
-  const threads = arg('threads', '');
-  if (threads) process.env['SECORA_NUM_THREADS'] = threads;
-  const encoder = await Encoder.create(
-    defaultEncoderConfig({ vocabSize: tokenizer.vocabSize, padTokenId: tokenizer.special.pad }),
-    { seed: 0, precision },
-  );
-  const b = await Batcher.open({
+// Reading alone (gunzip, lines, JSON, records), and resuming: the replay to a saved position reads but never
+// tokenizes the batches before it.
+{
+  t0 = performance.now();
+  let n = 0;
+  for await (const _ of train().records()) n++;
+  const s = (performance.now() - t0) / 1000;
+  console.log(`reading alone: ${n} records in ${s.toFixed(2)} s, ${(n / s / 1000).toFixed(1)}k records/s`);
+  const opts = {
     source: train(),
     tokenizer,
     batchSize,
@@ -138,31 +132,79 @@ try {
     maxDocLength: 64,
     maxCodeLength: 256,
     seed: 1,
-    maxSteps: steps + 1,
+  } as const;
+  const at = Math.floor(n / batchSize) - 1;
+  t0 = performance.now();
+  const resumed = await Batcher.open(opts, {
+    epoch: 0,
+    batchInEpoch: at,
+    step: at,
+    order: {
+      seed: 1,
+      batchSize,
+      worldSize: 1,
+      rank: 0,
+      shuffle: true,
+      shuffleBuffer: 4096,
+      bucketPool: 0,
+      maxRecords: null,
+    },
   });
-  let tokens = 0;
-  let seconds = 0;
-  let i = 0;
-  for await (const batch of b) {
-    const start = performance.now();
-    await encoder.trainStep({
-      objective: 'pairs',
-      a: batch.docs,
-      b: batch.code,
-      temperature: 0.05,
-      lr: 1e-4,
-    });
-    // The first step warms up (allocations, oneDNN kernels): not counted.
-    if (i++ > 0) {
-      seconds += (performance.now() - start) / 1000;
-      tokens += real(batch.docs) + real(batch.code);
-    }
-  }
+  await resumed.next();
   console.log(
-    `training step (default model, ${precision}, CPU, pairs, batch ${batchSize}): ${(seconds / steps).toFixed(2)} s/step, ` +
-      `${(tokens / seconds / 1000).toFixed(1)}k tokens/s consumed`,
+    `resume at batch ${at} (the epoch's last): first batch after ${((performance.now() - t0) / 1000).toFixed(2)} s`,
   );
-  await encoder.dispose();
-} catch (err) {
-  console.log(`training step: not measured (${err instanceof Error ? err.message : err})`);
+  await resumed.close();
 }
+
+await run('pairs', {});
+await run('pairs, bucketing 8', { bucketPool: 8 });
+await run('concat 256', { mode: 'concat', maxLength: 256 });
+await run('concat 256, bucketing 8', { mode: 'concat', maxLength: 256, bucketPool: 8 });
+
+// What a training step of the default model consumes: pairs objective on the same batches.
+if (steps > 0)
+  try {
+    const precision = arg('precision', 'bf16') as 'bf16' | 'fp32';
+    const threads = arg('threads', '');
+    if (threads) process.env['SECORA_NUM_THREADS'] = threads;
+    const encoder = await Encoder.create(
+      defaultEncoderConfig({ vocabSize: tokenizer.vocabSize, padTokenId: tokenizer.special.pad }),
+      { seed: 0, precision },
+    );
+    const b = await Batcher.open({
+      source: train(),
+      tokenizer,
+      batchSize,
+      mode: 'pairs',
+      maxDocLength: 64,
+      maxCodeLength: 256,
+      seed: 1,
+      maxSteps: steps + 1,
+    });
+    let tokens = 0;
+    let seconds = 0;
+    let i = 0;
+    for await (const batch of b) {
+      const start = performance.now();
+      await encoder.trainStep({
+        objective: 'pairs',
+        a: batch.docs,
+        b: batch.code,
+        temperature: 0.05,
+        lr: 1e-4,
+      });
+      // The first step warms up (allocations, oneDNN kernels): not counted.
+      if (i++ > 0) {
+        seconds += (performance.now() - start) / 1000;
+        tokens += real(batch.docs) + real(batch.code);
+      }
+    }
+    console.log(
+      `training step (default model, ${precision}, CPU, pairs, batch ${batchSize}): ${(seconds / steps).toFixed(2)} s/step, ` +
+        `${(tokens / seconds / 1000).toFixed(1)}k tokens/s consumed`,
+    );
+    await encoder.dispose();
+  } catch (err) {
+    console.log(`training step: not measured (${err instanceof Error ? err.message : err})`);
+  }
