@@ -49,6 +49,10 @@ describe('docstrings', () => {
       'Returns the Foo for a key.',
     );
     expect(firstParagraph('Summary here.<p>Second paragraph.')).toBe('Summary here.');
+    expect(
+      firstParagraph('Reads a {@link java.io.Reader Reader} like {@link #read} and {@link Foo#bar}.'),
+    ).toBe('Reads a Reader like read and Foo.bar.');
+    expect(firstParagraph('Returns {@code new Foo()} when empty.')).toBe('Returns new Foo() when empty.');
     expect(firstParagraph('')).toBe('');
   });
 });

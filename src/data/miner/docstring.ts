@@ -47,12 +47,16 @@ export function lineCommentText(lines: readonly string[], marker: '//' | '#'): s
 
 /**
  * The query: the first paragraph of a documentation text (up to the first blank line or Javadoc `<p>`),
- * inline tags such as {@link X} reduced to X, HTML tags dropped, whitespace collapsed to single spaces.
+ * inline tags reduced to their text ({@link a.B#c label} to label, {@link #c} to c, {@code x} to x), HTML
+ * tags dropped, whitespace collapsed to single spaces.
  */
 export function firstParagraph(text: string): string {
   const paragraph = text.split(/\n\s*\n|<p\s*\/?>/i)[0] ?? '';
   return paragraph
-    .replace(/\{@\w+\s+([^}]*)\}/g, '$1')
+    .replace(/\{@(code|literal)\s+([^}]*)\}/g, '$2')
+    .replace(/\{@\w+\s+([^}\s]+)\s*([^}]*)\}/g, (_, target: string, label: string) =>
+      label ? label : target.replace(/^#/, '').replace('#', '.'),
+    )
     .replace(/<\/?[a-zA-Z][^>]*>/g, '')
     .replace(/\s+/g, ' ')
     .trim();

@@ -22,7 +22,7 @@ import { codeTokens, docstringTokens, wordCount } from './tokens.js';
 import { type MineRoot, type SourceFile, walkRoot } from './walk.js';
 
 /** Bump when the miner's output for the same input changes: it keys the cached default corpus. */
-export const MINER_VERSION = '2';
+export const MINER_VERSION = '3';
 
 export interface MineOptions {
   /**
