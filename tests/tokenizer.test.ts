@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -142,6 +143,26 @@ describe('CodeTokenizer', () => {
     const again = loadTokenizer(file);
     expect(await again.encodeBatch([text, corpus[0]!])).toEqual(await tok.encodeBatch([text, corpus[0]!]));
     expect(again.vocabSize).toBe(500);
+  });
+
+  it('writes tokenizer_config.json naming the special tokens for transformers', async () => {
+    const tok = await CodeTokenizer.train(corpus, { modelType: 'roberta', vocabSize: 300 });
+    const dir = tempDir('tokdir');
+    tok.saveToFolder(dir, 256);
+    const cfg = JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8'));
+    expect(cfg).toEqual({
+      tokenizer_class: 'PreTrainedTokenizerFast',
+      model_max_length: 256,
+      clean_up_tokenization_spaces: false,
+      pad_token: '<pad>',
+      cls_token: '<s>',
+      sep_token: '</s>',
+      mask_token: '<mask>',
+      unk_token: '<unk>',
+      bos_token: '<s>',
+      eos_token: '</s>',
+    });
+    expect(loadTokenizer(join(dir, 'tokenizer.json')).json).toBe(tok.json);
   });
 
   it('reads BertProcessing and Sequence post-processors (as in pretrained files) the way tokenizers applies them', async () => {

@@ -2,6 +2,7 @@
 // needs (pad, cls/bos, sep/eos, mask) and the templates that place them. Encoding runs in Rust (tokenizers).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type { Tokenizer } from 'tokenizers';
 import { trainBpe } from './bpe-trainer.js';
 import { type SequenceTemplates, templatesFromPostProcessor } from './sequence-template.js';
@@ -125,6 +126,41 @@ export class CodeTokenizer {
   /** Writes tokenizer.json (Hugging Face's format). */
   save(file: string): void {
     writeFileSync(file, this.json);
+  }
+
+  /**
+   * transformers' tokenizer_config.json for this tokenizer, so AutoTokenizer.from_pretrained(modelDir) knows
+   * its special tokens (it reads tokenizer.json through PreTrainedTokenizerFast).
+   */
+  hfTokenizerConfig(modelMaxLength: number): Record<string, unknown> {
+    const name = (id: number | undefined) => (id === undefined ? undefined : this.native.idToToken(id));
+    const config: Record<string, unknown> = {
+      tokenizer_class: 'PreTrainedTokenizerFast',
+      model_max_length: modelMaxLength,
+      clean_up_tokenization_spaces: false,
+    };
+    const roles = { pad_token: this.special.pad, cls_token: this.special.cls, sep_token: this.special.sep };
+    for (const [key, id] of Object.entries({
+      ...roles,
+      mask_token: this.special.mask,
+      unk_token: this.special.unk,
+    })) {
+      const token = name(id);
+      if (token) config[key] = token;
+    }
+    // RoBERTa-style tokenizers also name <s> and </s> as bos and eos.
+    if (config['cls_token'] === '<s>') config['bos_token'] = '<s>';
+    if (config['sep_token'] === '</s>') config['eos_token'] = '</s>';
+    return config;
+  }
+
+  /** Writes tokenizer.json and tokenizer_config.json into a model folder. */
+  saveToFolder(dir: string, modelMaxLength: number): void {
+    this.save(join(dir, 'tokenizer.json'));
+    writeFileSync(
+      join(dir, 'tokenizer_config.json'),
+      `${JSON.stringify(this.hfTokenizerConfig(modelMaxLength), null, 2)}\n`,
+    );
   }
 
   /** Token ids of each text, without special tokens (the batcher truncates, then adds them). In Rust, async. */
