@@ -1,10 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { indexCommand } from '../src/cli/index-cmd.js';
 import { searchCommand } from '../src/cli/search.js';
 import { planReindex } from '../src/search/reindex-plan.js';
+import { newestBestModel, resolveModel } from '../src/search/resolve-model.js';
 
 const repo = mkdtempSync(join(tmpdir(), 'secora-repo-'));
 const out = join(repo, 'idx.sidx');
@@ -159,9 +160,16 @@ describe('secora index and secora search on a tiny repository', () => {
     await expect(run(searchCommand, ['x', '--index', join(repo, 'nope')])).rejects.toThrow(
       /index file not found: .*nope/,
     );
-    await expect(run(indexCommand, [repo, '--out', out])).rejects.toThrow(
+    // Without --model: the newest run's best under ./runs, or a clear error when there is none.
+    await expect(resolveModel(undefined, repo)).rejects.toThrow(
       /no --model given and no trained model found/,
     );
+    const runs = join(repo, 'runs');
+    mkdirSync(join(runs, 'old', 'best'), { recursive: true });
+    mkdirSync(join(runs, 'new', 'best'), { recursive: true });
+    utimesSync(join(runs, 'old', 'best'), new Date(2020, 1, 1), new Date(2020, 1, 1));
+    expect(newestBestModel(runs)).toBe(join(runs, 'new', 'best'));
+    await expect(resolveModel(undefined, repo)).rejects.toThrow(/no config\.json, so not a model folder/);
     expect((await run(searchCommand, ['--index', out])).code).toBe(2);
   });
 });

@@ -57,7 +57,8 @@ export async function indexRepository(
 ): Promise<IndexRepositoryResult> {
   const started = performance.now();
   const byFile = new Map<string, Snippet[]>();
-  for await (const record of mineFunctions(root, { documentedOnly: false })) {
+  // The repo layout keeps every path relative to root, which is where the content hashes read from.
+  for await (const record of mineFunctions({ dir: root, layout: 'repo' }, { documentedOnly: false })) {
     const list = byFile.get(record.path) ?? [];
     list.push(snippetOf(record));
     byFile.set(record.path, list);
