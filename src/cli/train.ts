@@ -1,24 +1,100 @@
-// `secora-train <config.yml>`: the main job. The training loop arrives with the training issue; until then
-// this checks the environment and says what is missing, and fails, since nothing was trained.
-import { existsSync } from 'node:fs';
-import { formatDoctor, runDoctor } from '../doctor.js';
+// `secora-train <config.yml>`: the main job. A thin layer over train(): arguments, signals, the summary.
+import { parseArgs } from 'node:util';
+import { ConfigError, configHelp } from '../config/config.js';
+import { StopRequest } from '../train/stop-signal.js';
+import { train } from '../train/trainer.js';
 import type { CommandMain } from './run.js';
 
+const USAGE = `usage: secora-train <config.yml> [options]
+
+  --name NAME          run folder name under output_dir (default: config name + time)
+  --resume [RUN]       continue the newest run (or RUN, a name or folder) from its last complete checkpoint
+  --set key=value      override a config key (repeatable), e.g. --set training.lr=0.001
+  --device DEV         cpu, cuda or cuda:N (same as --set device=DEV)
+  --deterministic      bitwise reproducible on CPU (same as --set deterministic=true)
+  --progress           a progress line even when stderr is not a terminal
+  --help-config        every config key with its default and allowed values
+
+Ctrl-C (SIGINT) or SIGTERM stops after the current step and writes a checkpoint; a second one exits at once.`;
+
 export const main: CommandMain = async (argv) => {
-  const config = argv.find((a) => !a.startsWith('-'));
-  if (!config) {
-    process.stderr.write('usage: secora-train <config.yml> [options]\n');
+  // --resume takes an optional value: a following word that is not a flag or the config file.
+  const args = [...argv];
+  const ri = args.indexOf('--resume');
+  let resume: boolean | string = false;
+  if (ri >= 0) {
+    const next = args[ri + 1];
+    const takesValue = next !== undefined && !next.startsWith('-') && !/\.ya?ml$/.test(next);
+    resume = takesValue ? next : true;
+    args.splice(ri, takesValue ? 2 : 1);
+  }
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      device: { type: 'string' },
+      deterministic: { type: 'boolean' },
+      progress: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      'help-config': { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (values['help-config']) {
+    process.stdout.write(`${configHelp()}\n`);
+    return 0;
+  }
+  const configFile = positionals[0];
+  if (!configFile || positionals.length > 1) {
+    process.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  if (!existsSync(config)) {
-    process.stderr.write(`secora-train: config file not found: ${config}\n`);
-    return 2;
+  const sets = [...(values.set ?? [])];
+  if (values.device) sets.push(`device=${values.device}`);
+  if (values.deterministic) sets.push('deterministic=true');
+
+  const stop = new StopRequest(
+    (signal) =>
+      process.stderr.write(
+        `\n${signal}: finishing this step, then writing a checkpoint (again to quit at once)\n`,
+      ),
+    (signal) => {
+      process.stderr.write(`\n${signal} again: exiting now; the last complete checkpoint is intact\n`);
+      process.exit(130);
+    },
+  ).install();
+  try {
+    const result = await train({
+      configFile,
+      sets,
+      ...(values.name ? { name: values.name } : {}),
+      ...(resume ? { resume } : {}),
+      ...(values.progress ? { progress: true } : {}),
+      stop,
+    });
+    const best = result.best
+      ? `best validation MRR ${result.best.mrr.toFixed(4)} at step ${result.best.step}`
+      : 'no validation yet';
+    process.stdout.write(`${result.runDir}: ${result.steps}/${result.totalSteps} steps, ${best}\n`);
+    if (result.stopped) {
+      process.stdout.write(
+        `stopped by ${result.stopped}; continue with: secora-train ${configFile} --resume ${result.runDir}\n`,
+      );
+      return 130;
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  } finally {
+    stop.uninstall();
   }
-  const report = await runDoctor();
-  process.stdout.write(`${formatDoctor(report)}\n`);
-  process.stderr.write(
-    'secora-train: training is not built yet. What exists: the native addon over libtorch, faiss-node and ' +
-      'tokenizers (checked above). Still to come: the encoder, the data pipeline, the training loop and search.\n',
-  );
-  return 1;
 };

@@ -238,6 +238,27 @@ export const CONFIG_SCHEMA: Record<string, FieldSpec> = {
       max_queries: { kind: 'number', default: 5000, integer: true, min: 2, doc: 'per language' },
     },
   },
+  evaluation: {
+    kind: 'section',
+    doc: 'after training: the test split, and a search over it',
+    fields: {
+      test: {
+        kind: 'boolean',
+        default: true,
+        doc: 'MRR on the test split (best model) beside BM25 on the same queries',
+      },
+      index: {
+        kind: 'boolean',
+        default: true,
+        doc: 'index the test split with the best model and answer sample_query',
+      },
+      sample_query: {
+        kind: 'string',
+        default: 'read a file and return its lines',
+        doc: 'the query the end of a run answers',
+      },
+    },
+  },
   checkpoint: {
     kind: 'section',
     doc: 'checkpoints under <output_dir>/<name>/checkpoints',
@@ -314,6 +335,7 @@ export interface TrainConfig {
     log_interval: number;
   };
   validation: { interval: number; distractors: number; max_queries: number };
+  evaluation: { test: boolean; index: boolean; sample_query: string };
   checkpoint: { interval: number; keep: number };
 }
 

@@ -1,0 +1,44 @@
+// SIGINT/SIGTERM during training: the first asks the loop to stop after the current step (it then writes a
+// checkpoint and returns); a second one calls `onSecond` at once. Checkpoints are written into temporary folders
+// and renamed when complete, so leaving at any moment never corrupts the last good one.
+
+export class StopRequest {
+  private signal: NodeJS.Signals | null = null;
+  private readonly handler = (signal: NodeJS.Signals) => {
+    if (this.signal !== null) {
+      this.onSecond(signal);
+      return;
+    }
+    this.signal = signal;
+    this.onFirst(signal);
+  };
+
+  constructor(
+    private readonly onFirst: (signal: NodeJS.Signals) => void,
+    private readonly onSecond: (signal: NodeJS.Signals) => void,
+  ) {}
+
+  get requested(): boolean {
+    return this.signal !== null;
+  }
+
+  get reason(): NodeJS.Signals | null {
+    return this.signal;
+  }
+
+  /** Asks for a stop without a signal (tests, a maximum time). */
+  request(reason: NodeJS.Signals = 'SIGTERM'): void {
+    this.signal ??= reason;
+  }
+
+  install(): this {
+    process.on('SIGINT', this.handler);
+    process.on('SIGTERM', this.handler);
+    return this;
+  }
+
+  uninstall(): void {
+    process.off('SIGINT', this.handler);
+    process.off('SIGTERM', this.handler);
+  }
+}

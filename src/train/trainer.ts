@@ -1,0 +1,509 @@
+// The training run, top to bottom: config → data → tokenizer → encoder → loop (schedule, step, metrics,
+// validation, checkpoints) → test evaluation and a search over the test split.
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { configToYaml, loadConfig, type TrainConfig } from '../config/config.js';
+import { Batcher, type BatcherPosition, DEFAULT_BUCKET_POOL } from '../data/batcher/batcher.js';
+import { type DataSource, openDataSource } from '../data/data-source.js';
+import { defaultCorpus } from '../data/miner/default-corpus.js';
+import type { Split } from '../data/record.js';
+import type { TokenBatch } from '../data/token-batch.js';
+import { CodeTokenizer } from '../data/tokenizer/code-tokenizer.js';
+import { trainingTexts } from '../data/tokenizer/training-texts.js';
+import type { EncoderConfig } from '../model/config.js';
+import { Encoder, type EncoderOptions, type TrainStepResult } from '../model/encoder.js';
+import { native } from '../native.js';
+import { CodeIndex } from '../search/code-index.js';
+import { snippetOf } from '../search/index-repository.js';
+import { preview, type SearchHit } from '../search/snippet.js';
+import { CheckpointStore, readTrainerState } from './checkpoint-store.js';
+import { MetricsLog } from './metrics-log.js';
+import { ProgressBar } from './progress.js';
+import { learningRate } from './schedule.js';
+import type { StopRequest } from './stop-signal.js';
+import { type EvalReport, type EvalSet, evaluate, formatEvalReport, loadEvalSets } from './validation.js';
+
+export interface TrainOptions {
+  configFile: string;
+  /** `key=value` overrides, as --set gives them. */
+  sets?: string[];
+  name?: string;
+  /** Resume a run: true for the newest in output_dir, or a run name or folder. */
+  resume?: boolean | string;
+  progress?: boolean;
+  stop?: StopRequest;
+  log?: (line: string) => void;
+  /** Called after every optimizer step with the number of steps done (tests stop a run mid-way with it). */
+  onStep?: (step: number) => void;
+}
+
+/** What a checkpoint's trainer_state.json holds, besides the model and optimizer files. */
+export interface TrainerState {
+  /** Optimizer steps completed. */
+  step: number;
+  totalSteps: number;
+  batcher: BatcherPosition;
+  /** The dropout generators' state, base64. */
+  rng: string;
+  best: { step: number; mrr: number } | null;
+  tokensSeen: number;
+  config: TrainConfig;
+}
+
+export interface TrainResult {
+  runDir: string;
+  steps: number;
+  totalSteps: number;
+  stopped: NodeJS.Signals | null;
+  best: { step: number; mrr: number } | null;
+  lastCheckpoint: string | null;
+  test?: EvalReport;
+  /** The sample query answered over the test split's index. */
+  search?: { query: string; index: string; hits: SearchHit[] };
+}
+
+const countTokens = (b: TokenBatch) => b.attentionMask.reduce((s, v) => s + v, 0);
+
+function newestRun(outputDir: string): string {
+  const runs = existsSync(outputDir)
+    ? readdirSync(outputDir)
+        .map((n) => join(outputDir, n))
+        .filter((d) => existsSync(join(d, 'checkpoints')))
+        .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)
+    : [];
+  if (runs.length === 0) throw new Error(`--resume: no run with checkpoints in ${outputDir}`);
+  return runs[0]!;
+}
+
+function runName(config: TrainConfig, configFile: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  return config.name ?? `${basename(configFile).replace(/\.ya?ml$/, '')}-${stamp}`;
+}
+
+/** The data set's folder and format: the embedded default corpus is mined on first use. */
+async function corpusOf(config: TrainConfig, log: (l: string) => void) {
+  if (config.data.source === 'default') {
+    const corpus = await defaultCorpus({ log });
+    if (corpus.built) log(`default corpus: mined into ${corpus.dir}`);
+    return { format: 'codesearchnet' as const, path: corpus.dir };
+  }
+  return { format: config.data.source, path: config.data.path! };
+}
+
+function sourceFor(
+  corpus: Awaited<ReturnType<typeof corpusOf>>,
+  config: TrainConfig,
+  split: Split,
+): DataSource {
+  return openDataSource({
+    ...corpus,
+    split,
+    ...(config.data.languages.length > 0 ? { languages: config.data.languages } : {}),
+  });
+}
+
+async function countRecords(source: DataSource, cap: number | null): Promise<number> {
+  let n = 0;
+  for await (const _ of source.records()) {
+    if (++n === cap) break;
+  }
+  return n;
+}
+
+function encoderConfigOf(config: TrainConfig, tokenizer: CodeTokenizer): EncoderConfig {
+  const m = config.model;
+  return {
+    modelType: m.type,
+    vocabSize: tokenizer.vocabSize,
+    hiddenSize: m.hidden_size,
+    numHiddenLayers: m.num_layers,
+    numAttentionHeads: m.num_heads,
+    intermediateSize: m.intermediate_size,
+    maxPositionEmbeddings: m.max_positions,
+    typeVocabSize: m.type === 'bert' ? 2 : 1,
+    layerNormEps: m.layer_norm_eps,
+    hiddenDropoutProb: m.dropout,
+    attentionProbsDropoutProb: m.attention_dropout,
+    padTokenId: tokenizer.special.pad,
+    pooling: m.pooling,
+    embeddingSize: m.pooling === 'cls_projection' ? m.embedding_size : m.hidden_size,
+  };
+}
+
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const sets = options.sets ?? [];
+
+  // 1. The config (a run's own resolved config.yml when resuming) and the run folder.
+  let config: TrainConfig;
+  let runDir: string;
+  if (options.resume) {
+    const fromFile = loadConfig(options.configFile, sets);
+    runDir =
+      typeof options.resume === 'string'
+        ? existsSync(options.resume)
+          ? resolve(options.resume)
+          : resolve(fromFile.output_dir, options.resume)
+        : newestRun(resolve(fromFile.output_dir));
+    const saved = join(runDir, 'config.yml');
+    if (!existsSync(saved))
+      throw new Error(`--resume: ${runDir} has no config.yml, so it is not a run folder`);
+    config = loadConfig(saved, sets);
+  } else {
+    config = loadConfig(options.configFile, sets);
+    runDir = resolve(config.output_dir, options.name ?? runName(config, options.configFile));
+    if (existsSync(join(runDir, 'checkpoints'))) {
+      throw new Error(
+        `${runDir} already holds a run: resume it with --resume ${basename(runDir)}, or choose another --name`,
+      );
+    }
+  }
+  mkdirSync(runDir, { recursive: true });
+  writeFileSync(join(runDir, 'config.yml'), configToYaml(config));
+  if (config.threads) native().setNumThreads(config.threads);
+  log(`run ${runDir}`);
+
+  // 2. Checkpoints: the newest complete one when resuming (incomplete ones are passed over, and said so).
+  const store = new CheckpointStore(runDir, config.checkpoint.keep);
+  for (const t of store.cleanTemporary()) log(`removed the unfinished checkpoint folder ${t}`);
+  let resumeFrom: { dir: string; state: TrainerState } | null = null;
+  if (options.resume) {
+    const { checkpoint, skipped } = store.latest();
+    for (const s of skipped) log(`skipping ${s.dir}: ${s.reason}`);
+    if (!checkpoint) throw new Error(`--resume: ${runDir} has no complete checkpoint`);
+    resumeFrom = { dir: checkpoint.dir, state: readTrainerState<TrainerState>(checkpoint.dir) };
+    log(`resuming from ${checkpoint.dir} (step ${resumeFrom.state.step})`);
+  }
+
+  // 3. Data.
+  const corpus = await corpusOf(config, log);
+  const trainSource = sourceFor(corpus, config, 'train');
+  const validSets = await loadEvalSets(sourceFor(corpus, config, 'valid'), config.validation.max_queries);
+
+  // 4. The tokenizer: the run's own, a given one, the pretrained model's, or one trained on the training split.
+  const runTokenizer = join(runDir, 'tokenizer.json');
+  const pretrained = config.model.from !== 'scratch' ? join(config.model.from, 'tokenizer.json') : null;
+  let tokenizer: CodeTokenizer;
+  if (existsSync(runTokenizer) && resumeFrom) tokenizer = CodeTokenizer.fromFile(runTokenizer);
+  else if (config.tokenizer.path) tokenizer = CodeTokenizer.fromFile(config.tokenizer.path);
+  else if (pretrained && existsSync(pretrained)) tokenizer = CodeTokenizer.fromFile(pretrained);
+  else {
+    const t0 = performance.now();
+    tokenizer = await CodeTokenizer.train(
+      trainingTexts(trainSource.records(), config.tokenizer.train_examples),
+      {
+        modelType: config.model.type,
+        vocabSize: config.tokenizer.vocab_size,
+      },
+    );
+    log(
+      `tokenizer: trained a byte-level BPE of ${tokenizer.vocabSize} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+  }
+  tokenizer.save(runTokenizer);
+
+  // 5. The encoder: from the checkpoint, a Hugging Face folder, or new.
+  const t = config.training;
+  const encoderOptions: EncoderOptions = {
+    device: config.device,
+    seed: config.seed,
+    precision: t.precision,
+    deterministic: config.deterministic,
+    tokenizer: tokenizer.native,
+    optimizer: { weightDecay: t.weight_decay, betas: [t.beta1, t.beta2], eps: t.eps },
+    maxLength: Math.max(config.data.max_query_length, config.data.max_code_length),
+  };
+  let encoder: Encoder;
+  if (resumeFrom) {
+    encoder = await Encoder.load(resumeFrom.dir, encoderOptions);
+    await encoder.loadOptimizer(join(resumeFrom.dir, 'optimizer.safetensors'));
+    encoder.setRngState(Buffer.from(resumeFrom.state.rng, 'base64'));
+  } else if (config.model.from !== 'scratch') {
+    encoder = await Encoder.load(config.model.from, encoderOptions);
+    if (encoder.config.vocabSize < tokenizer.vocabSize) {
+      throw new Error(
+        `model.from ${config.model.from} has ${encoder.config.vocabSize} token embeddings, the tokenizer ${tokenizer.vocabSize}`,
+      );
+    }
+  } else {
+    encoder = await Encoder.create(encoderConfigOf(config, tokenizer), encoderOptions);
+  }
+  const ec = encoder.config;
+  log(
+    `model: ${ec.modelType}, ${ec.numHiddenLayers} layers, hidden ${ec.hiddenSize}, ${ec.pooling} -> ${encoder.dim}, ${t.precision} on ${encoder.device}`,
+  );
+
+  // 6. The batcher, at the start or where the checkpoint left it.
+  const contrastive = t.batch_size * t.grad_accumulation;
+  const cap = config.data.max_train_examples;
+  const totalSteps =
+    resumeFrom?.state.totalSteps ??
+    t.max_steps ??
+    Math.max(1, Math.ceil((t.epochs! * (await countRecords(trainSource, cap))) / contrastive));
+  const batcher = await Batcher.open(
+    {
+      source: trainSource,
+      tokenizer,
+      batchSize: contrastive,
+      mode: t.objective === 'pairs' ? 'pairs' : 'concat',
+      maxDocLength: config.data.max_query_length,
+      maxCodeLength: config.data.max_code_length,
+      maxLength: config.data.max_code_length,
+      seed: config.seed,
+      shuffleBuffer: config.data.shuffle_buffer,
+      bucketPool: config.data.bucketing ? DEFAULT_BUCKET_POOL : 0,
+      prefetch: config.data.prefetch,
+      maxSteps: totalSteps,
+      ...(cap !== null ? { maxRecords: cap } : {}),
+    },
+    resumeFrom?.state.batcher,
+  );
+  // Accumulation in a contrastive loss is GradCache over the larger batch, so the negatives span all of it.
+  const microBatch = t.grad_cache_micro_batch || (t.grad_accumulation > 1 ? t.batch_size : 0);
+
+  // 7. The loop.
+  const metrics = new MetricsLog(runDir);
+  const progress = (options.progress ?? process.stderr.isTTY) ? new ProgressBar() : null;
+  let step = resumeFrom?.state.step ?? 0;
+  let best = resumeFrom?.state.best ?? null;
+  let tokensSeen = resumeFrom?.state.tokensSeen ?? 0;
+  let lastCheckpoint: string | null = null;
+  let lastSavedStep = resumeFrom ? step : -1;
+  let window = { loss: 0, accuracy: 0, gradNorm: 0, tokens: 0, steps: 0, start: performance.now() };
+  let smoothedStepSeconds = Number.NaN;
+
+  const state = (): TrainerState => ({
+    step,
+    totalSteps,
+    batcher: batcher.position(),
+    rng: Buffer.from(encoder.getRngState()).toString('base64'),
+    best,
+    tokensSeen,
+    config,
+  });
+  const checkpoint = async (isBest: boolean) => {
+    lastCheckpoint = await store.save(
+      step,
+      state(),
+      async (dir) => {
+        await encoder.save(dir);
+        await encoder.saveOptimizer(join(dir, 'optimizer.safetensors'));
+      },
+      { best: isBest },
+    );
+    lastSavedStep = step;
+  };
+  const validate = async (): Promise<boolean> => {
+    const report = await evaluate(encoder, validSets, {
+      distractors: config.validation.distractors,
+      seed: config.seed,
+      maxQueryLength: config.data.max_query_length,
+      maxCodeLength: config.data.max_code_length,
+    });
+    const values: Record<string, number> = { 'val/mrr': report.mrr };
+    for (const l of report.languages) values[`val/mrr/${l.language}`] = l.mrr;
+    metrics.log(step, values);
+    const improved = Number.isFinite(report.mrr) && (best === null || report.mrr > best.mrr);
+    if (improved) best = { step, mrr: report.mrr };
+    progress?.break();
+    log(
+      `step ${step}: validation MRR ${report.mrr.toFixed(4)} (${report.languages.map((l) => `${l.language} ${l.mrr.toFixed(4)}`).join(', ')})${improved ? ' (best)' : ''}`,
+    );
+    return improved;
+  };
+
+  try {
+    if (!resumeFrom) {
+      const baseline = await evaluate(encoder, validSets, {
+        distractors: config.validation.distractors,
+        seed: config.seed,
+        maxQueryLength: config.data.max_query_length,
+        maxCodeLength: config.data.max_code_length,
+        bm25: true,
+      });
+      log(
+        formatEvalReport(
+          'validation before training (untrained model, and BM25 on the same chunks):',
+          baseline,
+        ),
+      );
+      metrics.log(0, { 'val/mrr': baseline.mrr, 'val/bm25_mrr': baseline.bm25Mrr ?? Number.NaN });
+    }
+    while (step < totalSteps && !options.stop?.requested) {
+      const batch = await batcher.next();
+      if (!batch) break;
+      const lr = learningRate(step, totalSteps, t);
+      const simcse = t.objective === 'simcse' || (t.objective === 'both' && step % 2 === 1);
+      const t0 = performance.now();
+      const r: TrainStepResult = await encoder.trainStep(
+        simcse
+          ? {
+              objective: 'simcse',
+              a: batch.joint!,
+              temperature: t.temperature,
+              symmetric: t.symmetric,
+              microBatch,
+              lr,
+              maxGradNorm: t.max_grad_norm,
+            }
+          : {
+              objective: 'pairs',
+              a: batch.docs,
+              b: batch.code,
+              temperature: t.temperature,
+              symmetric: t.symmetric,
+              microBatch,
+              lr,
+              maxGradNorm: t.max_grad_norm,
+            },
+      );
+      const seconds = (performance.now() - t0) / 1000;
+      smoothedStepSeconds = Number.isNaN(smoothedStepSeconds)
+        ? seconds
+        : 0.9 * smoothedStepSeconds + 0.1 * seconds;
+      const tokens = simcse
+        ? 2 * countTokens(batch.joint!)
+        : countTokens(batch.docs) + countTokens(batch.code);
+      step++;
+      tokensSeen += tokens;
+      window = {
+        ...window,
+        loss: window.loss + r.loss,
+        accuracy: window.accuracy + r.accuracy,
+        gradNorm: window.gradNorm + r.gradNorm,
+        tokens: window.tokens + tokens,
+        steps: window.steps + 1,
+      };
+      progress?.update({
+        step,
+        total: totalSteps,
+        loss: r.loss,
+        accuracy: r.accuracy,
+        tokensPerSecond: tokens / seconds,
+        secondsPerStep: smoothedStepSeconds,
+      });
+      if (step % t.log_interval === 0 || step === totalSteps) {
+        const elapsed = (performance.now() - window.start) / 1000;
+        const values: Record<string, number> = {
+          'train/loss': window.loss / window.steps,
+          'train/accuracy': window.accuracy / window.steps,
+          'train/grad_norm': window.gradNorm / window.steps,
+          'train/lr': lr,
+          'train/tokens_per_second': window.tokens / elapsed,
+          'train/steps_per_second': window.steps / elapsed,
+          'train/epoch': batch.epoch,
+        };
+        if (r.lossScale !== undefined) values['train/loss_scale'] = r.lossScale;
+        metrics.log(step, values);
+        if (!progress) {
+          log(
+            `step ${step}/${totalSteps} loss ${values['train/loss']!.toFixed(4)} acc ${values['train/accuracy']!.toFixed(3)} lr ${lr.toExponential(2)} ${Math.round(values['train/tokens_per_second']!)} tok/s`,
+          );
+        }
+        window = { loss: 0, accuracy: 0, gradNorm: 0, tokens: 0, steps: 0, start: performance.now() };
+      }
+      options.onStep?.(step);
+      const last = step === totalSteps;
+      const improved = step % config.validation.interval === 0 || last ? await validate() : false;
+      if (improved || step % config.checkpoint.interval === 0 || last) await checkpoint(improved);
+    }
+    if (options.stop?.requested) {
+      progress?.break();
+      log(`${options.stop.reason}: stopping at step ${step}`);
+    }
+    if (step !== lastSavedStep) await checkpoint(false);
+    progress?.break();
+    const skips = trainSource.stats;
+    if (skips.skipped > 0) log(`training data: ${skips.format()}`);
+  } finally {
+    metrics.close();
+    await batcher.close();
+  }
+
+  const result: TrainResult = {
+    runDir,
+    steps: step,
+    totalSteps,
+    stopped: options.stop?.reason ?? null,
+    best,
+    lastCheckpoint,
+  };
+  const finished = !options.stop?.requested && step >= totalSteps;
+  if (finished && config.evaluation.test) {
+    result.test = await testEvaluation(config, corpus, runDir, store, encoder, log);
+  }
+  if (finished && config.evaluation.index) {
+    result.search = await searchTestSplit(config, corpus, runDir, store, encoder, log);
+  }
+  await encoder.dispose();
+  return result;
+}
+
+/** The best model on the test split, beside BM25 on the same queries and candidates; written to test-results.json. */
+async function testEvaluation(
+  config: TrainConfig,
+  corpus: Awaited<ReturnType<typeof corpusOf>>,
+  runDir: string,
+  store: CheckpointStore,
+  last: Encoder,
+  log: (l: string) => void,
+): Promise<EvalReport> {
+  const bestDir = store.best()?.dir;
+  const encoder = bestDir ? await Encoder.load(bestDir, { device: config.device }) : last;
+  const testSets: EvalSet[] = await loadEvalSets(sourceFor(corpus, config, 'test'), Number.MAX_SAFE_INTEGER);
+  const report = await evaluate(encoder, testSets, {
+    distractors: config.validation.distractors,
+    seed: config.seed,
+    maxQueryLength: config.data.max_query_length,
+    maxCodeLength: config.data.max_code_length,
+    bm25: true,
+  });
+  log(
+    formatEvalReport(
+      `test split, ${bestDir ? `best checkpoint (${basename(bestDir)})` : 'last model'}, beside BM25:`,
+      report,
+    ),
+  );
+  writeFileSync(
+    join(runDir, 'test-results.json'),
+    `${JSON.stringify({ checkpoint: bestDir ?? null, ...report }, null, 2)}\n`,
+  );
+  if (encoder !== last) await encoder.dispose();
+  return report;
+}
+
+/** Indexes the test split with the best model and answers the config's sample query: the search a user will run. */
+async function searchTestSplit(
+  config: TrainConfig,
+  corpus: Awaited<ReturnType<typeof corpusOf>>,
+  runDir: string,
+  store: CheckpointStore,
+  last: Encoder,
+  log: (l: string) => void,
+): Promise<TrainResult['search']> {
+  const bestDir = store.best()?.dir ?? store.latest().checkpoint?.dir;
+  const encoder = bestDir ? await Encoder.load(bestDir, { device: config.device }) : last;
+  const snippets = [];
+  for await (const r of sourceFor(corpus, config, 'test').records()) snippets.push(snippetOf(r));
+  if (snippets.length === 0) {
+    log('search: the test split is empty, nothing to index');
+    if (encoder !== last) await encoder.dispose();
+    return undefined;
+  }
+  const t0 = performance.now();
+  const index = await CodeIndex.build(encoder, snippets, bestDir ? { modelSource: bestDir } : {});
+  const file = join(runDir, 'test-split.index');
+  index.save(file);
+  log(
+    `search: indexed the test split (${snippets.length} functions) in ${((performance.now() - t0) / 1000).toFixed(1)} s -> ${file}`,
+  );
+  const query = config.evaluation.sample_query;
+  const hits = await index.search(query, { k: 3 });
+  log(`search: "${query}"`);
+  for (const h of hits) {
+    log(`  ${h.path}:${h.startLine}  ${h.score.toFixed(3)}  ${h.name}`);
+    for (const line of preview(h.code, 2)) log(`      ${line}`);
+  }
+  if (encoder !== last) await encoder.dispose();
+  return { query, index: file, hits };
+}
