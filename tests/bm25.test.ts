@@ -49,6 +49,23 @@ describe('BM25', () => {
     expect(() => new Bm25Index(docs, { b: 2 })).toThrow(/b must be in \[0, 1\], got 2/);
   });
 
+  it('returns the same top k as a full sort of every score, ties by document order', () => {
+    const words = ['parse', 'json', 'file', 'read', 'write', 'socket', 'sort', 'list'];
+    const corpus = Array.from(
+      { length: 300 },
+      (_, i) => `${words[i % 8]} ${words[(i * 3) % 8]} ${words[(i * 5) % 7]}`,
+    );
+    const bm25 = new Bm25Index(corpus);
+    for (const query of ['parse json', 'read the file list', 'socket']) {
+      const scores = bm25.scoreAll(query);
+      const expected = [...scores.keys()]
+        .filter((d) => scores[d]! > 0)
+        .sort((a, b) => scores[b]! - scores[a]! || a - b)
+        .slice(0, 25);
+      expect(bm25.search(query, 25).map((h) => h.doc)).toEqual(expected);
+    }
+  });
+
   it('handles an empty corpus and an empty query', () => {
     expect(new Bm25Index([]).search('x', 3)).toEqual([]);
     expect(new Bm25Index(docs).search('', 3)).toEqual([]);

@@ -82,8 +82,7 @@ export class Bm25Index {
     const scores = new Float64Array(this.size);
     const touched: number[] = [];
     this.accumulate(query, scores, touched);
-    touched.sort((a, b) => scores[b]! - scores[a]! || a - b);
-    return touched.slice(0, k).map((doc) => ({ doc, score: scores[doc]! }));
+    return topK(touched, scores, k).map((doc) => ({ doc, score: scores[doc]! }));
   }
 
   private accumulate(query: string, scores: Float64Array, touched: number[] | null): void {
@@ -101,4 +100,25 @@ export class Bm25Index {
       }
     }
   }
+}
+
+/** The k best of `docs` by score (ties: lower index first), best first: a bounded insertion, O(n·log k)-ish. */
+function topK(docs: readonly number[], scores: Float64Array, k: number): number[] {
+  const better = (a: number, b: number) => scores[a]! > scores[b]! || (scores[a] === scores[b] && a < b);
+  const top: number[] = [];
+  if (k <= 0) return top;
+  for (const d of docs) {
+    if (top.length === k && !better(d, top[k - 1]!)) continue;
+    // Binary search for the insertion point, then shift: k is small.
+    let lo = 0;
+    let hi = top.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (better(d, top[mid]!)) hi = mid;
+      else lo = mid + 1;
+    }
+    top.splice(lo, 0, d);
+    if (top.length > k) top.pop();
+  }
+  return top;
 }
