@@ -27,7 +27,7 @@ bool AdamW::decays(const std::string& name) {
 }
 
 void AdamW::step(double lr) {
-  at::NoGradGuard noGrad;
+  c10::NoGradGuard noGrad;
   ++step_;
   const auto& s = settings_;
   const double correction1 = 1.0 - std::pow(s.beta1, static_cast<double>(step_));
@@ -71,7 +71,7 @@ void AdamW::loadState(const std::vector<std::pair<std::string, at::Tensor>>& ten
       }
     }
   }
-  at::NoGradGuard noGrad;
+  c10::NoGradGuard noGrad;
   step_ = step.to(at::kLong).item<int64_t>();
   for (auto& slot : slots_) {
     slot.expAvg.copy_(find("exp_avg." + slot.name));

@@ -85,6 +85,14 @@ inline std::optional<at::Generator> defaultDeviceGenerator(const c10::Device& de
   return std::nullopt;
 }
 
+// Waits for the device's queued work (timing); nothing to wait for on the CPU.
+inline void synchronize(const c10::Device& device) {
+#if defined(SECORA_HAS_CUDA_DEVICE)
+  if (device.is_cuda()) torch::cuda::synchronize(device.index());
+#endif
+  (void)device;
+}
+
 inline void setDeterministic(bool on) { at::globalContext().setDeterministicAlgorithms(on, false); }
 
 // Mixed precision with fp16 needs a CUDA (or ROCm) device and a build that drives one.

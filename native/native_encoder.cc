@@ -3,9 +3,11 @@
 // Promise. One slow call at a time per encoder: a second one while one runs is rejected with a clear error.
 #include "native_encoder.h"
 
+#include <chrono>
 #include <functional>
 #include <memory>
 
+#include "compat.h"
 #include "compute_thread.h"
 #include "encoder_runtime.h"
 
@@ -513,9 +515,43 @@ class NativeEncoder : public Napi::ObjectWrap<NativeEncoder> {
   std::string current_;
 };
 
+// matmulRate({ size, dtype, device, iterations }): GFLOP/s of size×size matmuls, for benchmarks to put
+// throughput beside what the hardware does. Runs on the calling thread, with its thread count.
+Napi::Value MatmulRate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Reader r = asReader(env, info.Length() > 0 ? info[0] : Napi::Object::New(env), "options");
+  const int64_t n = r.integer("size", 2048);
+  const int64_t iterations = r.integer("iterations", 10);
+  const std::string dtype = r.string("dtype", "fp32");
+  if (n < 1 || iterations < 1) throw Napi::RangeError::New(env, "matmulRate: size and iterations must be >= 1");
+  if (dtype != "fp32" && dtype != "bf16" && dtype != "fp16" && dtype != "fp64") {
+    throw Napi::RangeError::New(env, "matmulRate: dtype must be fp64, fp32, bf16 or fp16, got '" + dtype + "'");
+  }
+  try {
+    const auto device = parseDevice(r.string("device", "cpu"));
+    const auto type = dtype == "fp32" ? at::kFloat : dtype == "bf16" ? at::kBFloat16 : dtype == "fp16" ? at::kHalf
+                                                                                                   : at::kDouble;
+    at::NoGradGuard noGrad;
+    const auto options = at::TensorOptions().dtype(type).device(device);
+    auto a = at::randn({n, n}, options), b = at::randn({n, n}, options);
+    auto c = at::mm(a, b);  // warm-up: kernels chosen, memory allocated
+    compat::synchronize(device);
+    const auto start = std::chrono::steady_clock::now();
+    for (int64_t i = 0; i < iterations; ++i) c = at::mm(a, b);
+    compat::synchronize(device);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return Napi::Number::New(env, 2.0 * n * n * n * iterations / seconds / 1e9);
+  } catch (const c10::Error& e) {
+    throw Napi::Error::New(env, std::string("matmulRate: ") + e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, std::string("matmulRate: ") + e.what());
+  }
+}
+
 }  // namespace
 
 void InitNativeEncoder(Napi::Env env, Napi::Object exports) {
+  exports.Set("matmulRate", Napi::Function::New(env, MatmulRate, "matmulRate"));
   exports.Set("NativeEncoder", NativeEncoder::Define(env));
 }
 

@@ -128,6 +128,13 @@ export interface NativeAddon {
   setNumThreads(n: number): void;
   getNumThreads(): number;
   NativeEncoder: new (options: NativeEncoderOptions) => NativeEncoder;
+  /** GFLOP/s of size×size matmuls on the calling thread (benchmarks). */
+  matmulRate(options?: {
+    size?: number;
+    dtype?: 'fp64' | 'fp32' | 'bf16' | 'fp16';
+    device?: string;
+    iterations?: number;
+  }): number;
 }
 
 /** The addon's ABI version this TypeScript expects; native/addon.cc sets the other side. */
