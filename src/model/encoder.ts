@@ -202,13 +202,13 @@ export class Encoder {
   }
 
   /** Embeddings of a token batch: [batchSize, dim] row-major, each row L2-normalized. */
-  embedTokens(batch: TokenBatch): Promise<Float32Array> {
+  async embedTokens(batch: TokenBatch): Promise<Float32Array> {
     checkTokenBatch(batch);
     return this.run(() => this.nativeEncoder.embed(batch));
   }
 
   /** The last hidden states [batchSize, seqLen, hiddenSize] in eval mode (checks against other implementations). */
-  hiddenStates(batch: TokenBatch): Promise<Float64Array> {
+  async hiddenStates(batch: TokenBatch): Promise<Float64Array> {
     checkTokenBatch(batch);
     return this.run(() => this.nativeEncoder.hiddenStates(batch));
   }
@@ -223,7 +223,7 @@ export class Encoder {
     return this.step(args, false);
   }
 
-  private step(args: TrainStepArgs, apply: boolean): Promise<TrainStepResult> {
+  private async step(args: TrainStepArgs, apply: boolean): Promise<TrainStepResult> {
     checkTokenBatch(args.a, 'a');
     if (args.b) checkTokenBatch(args.b, 'b');
     return this.run(async () => {
