@@ -5,7 +5,7 @@
 //   npx tsc -p bench/search.tsconfig.json && SECORA_ADDON=build-native/Release/secora.node \
 //     node build/bench/bench/search-bench.js \
 //     [--sizes 10000,100000] [--dim 256] [--queries 500] [--functions 50000] [--encoder-functions 2000]
-//     [--code-roots /usr/lib/python3.11,/usr/lib/python3/dist-packages]
+//     [--code-roots /usr/lib/python3.11,/usr/lib/python3/dist-packages,node_modules]   ('none' skips a part)
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,10 +28,13 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
 }
 
-const sizes = arg('sizes', '10000,100000').split(',').map(Number);
+const sizes =
+  arg('sizes', '10000,100000') === 'none' ? [] : arg('sizes', '10000,100000').split(',').map(Number);
 const dim = Number(arg('dim', '256'));
 const nQueries = Number(arg('queries', '500'));
-const codeRoots = arg('code-roots', '/usr/lib/python3.11,/usr/lib/python3/dist-packages').split(',');
+const codeRoots = arg('code-roots', '/usr/lib/python3.11,/usr/lib/python3/dist-packages,node_modules').split(
+  ',',
+);
 const maxFunctions = Number(arg('functions', '50000'));
 const encoderFunctions = Number(arg('encoder-functions', '2000'));
 
@@ -289,5 +292,5 @@ async function encoderBench(snippets: Snippet[], queries: string[]): Promise<voi
 
 const started = new Date().toISOString();
 process.stdout.write(`# search bench ${started}, dim ${dim}, ${nQueries} queries, node ${process.version}\n`);
-await annBench();
+if (sizes.length > 0) await annBench();
 if (codeRoots[0] !== 'none') await codeBench();

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import { flatInnerProductBytes } from '../src/search/faiss-flat-bytes.js';
 import { faissKind, readSearchParams, writeSearchParams } from '../src/search/faiss-search-params.js';
 
 const faiss = createRequire(import.meta.url)('faiss-node') as typeof import('faiss-node');
@@ -38,5 +39,18 @@ describe('search parameters in a serialized faiss index', () => {
     expect(() => writeSearchParams(hnswBytes, { efSearch: 0 })).toThrow(
       /efSearch must be an integer >= 1, got 0/,
     );
+  });
+
+  it('writes a flat inner-product index byte for byte as faiss does', () => {
+    const d = 6;
+    const values = data(40, d);
+    const flat = new faiss.IndexFlatIP(d);
+    flat.add(values);
+    const ours = flatInnerProductBytes(d, Float32Array.from(values));
+    expect(ours.equals(flat.toBuffer())).toBe(true);
+    const read = faiss.Index.fromBuffer(ours);
+    expect(read.ntotal()).toBe(40);
+    expect(read.search(values.slice(0, d), 3)).toEqual(flat.search(values.slice(0, d), 3));
+    expect(() => flatInnerProductBytes(4, new Float32Array(6))).toThrow(/6 values are not rows of 4/);
   });
 });

@@ -9,6 +9,7 @@ import { Bm25Index } from './bm25.js';
 import { chooseFactory } from './choose-factory.js';
 import { type Embedder, embedAll } from './embedder.js';
 import { addRows, buildFaiss, type FaissIndex, faiss, isFlat } from './faiss-build.js';
+import { flatInnerProductBytes } from './faiss-flat-bytes.js';
 import type { FaissSearchParams } from './faiss-search-params.js';
 import { reciprocalRankFusion, weightedFusion } from './fusion.js';
 import { INDEX_FORMAT_VERSION, type IndexHeader, readIndexFile, writeIndexFile } from './index-file.js';
@@ -110,8 +111,7 @@ export class CodeIndex {
     );
     let index: FaissIndex;
     if (isFlat(header.factory)) {
-      index = new faiss.IndexFlatIP(header.dim);
-      addRows(index, rows);
+      index = faiss.Index.fromBuffer(flatInnerProductBytes(header.dim, vectors));
     } else {
       index = faiss.Index.fromBuffer(Buffer.from(faissBytes));
     }
