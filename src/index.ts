@@ -77,8 +77,21 @@ export {
   recallAtK,
   reciprocalRank,
 } from './eval/metrics.js';
-export { Encoder, type EncoderOptions } from './model/encoder.js';
+export {
+  defaultEncoderConfig,
+  type EncoderConfig,
+  type Pooling,
+  validateEncoderConfig,
+} from './model/config.js';
+export {
+  Encoder,
+  type EncoderOptions,
+  type Precision,
+  type TrainStepArgs,
+  type TrainStepResult,
+} from './model/encoder.js';
 export { type BuildInfo, type CudaDeviceInfo, NativeLoadError, native } from './native.js';
+export { readSafetensors, type SafetensorsTensor, writeSafetensors } from './safetensors.js';
 export { Bm25Index, type Bm25Options, type ScoredDoc } from './search/bm25.js';
 export {
   CodeIndex,
