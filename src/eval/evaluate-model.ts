@@ -50,7 +50,10 @@ export interface ModelEvalOptions extends CsnOptions {
   direction?: Direction;
   /** Also rank every query against the language's whole corpus (quadratic: cap with maxPerLanguage). */
   corpus?: boolean;
-  /** Graded annotations (CodeSearchNet's annotationStore.csv), matched to the pairs by url. */
+  /**
+   * Graded annotations (CodeSearchNet's annotationStore.csv), matched to the pairs by url; their natural-language
+   * queries always search the functions as written, whatever the direction.
+   */
   annotations?: readonly Annotation[];
   batchSize?: number;
   onProgress?: (message: string) => void;
