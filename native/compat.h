@@ -7,6 +7,7 @@
 #include <ATen/autocast_mode.h>
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <cstdlib>
 #include <optional>
 
 #if defined(SECORA_WITH_CUDA) || defined(SECORA_WITH_ROCM)
@@ -93,7 +94,12 @@ inline void synchronize(const c10::Device& device) {
   (void)device;
 }
 
-inline void setDeterministic(bool on) { at::globalContext().setDeterministicAlgorithms(on, false); }
+// Deterministic algorithms everywhere; cuBLAS needs a fixed workspace for that (set before CUDA starts, unless
+// the user set one).
+inline void setDeterministic(bool on) {
+  if (on) setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", 0);
+  at::globalContext().setDeterministicAlgorithms(on, false);
+}
 
 // Mixed precision with fp16 needs a CUDA (or ROCm) device and a build that drives one.
 constexpr bool kHasCuda =
