@@ -154,3 +154,17 @@ describe('bad checkpoints', () => {
 function readSafetensorsBytes(): Buffer {
   return readFileSync(join(bertFixture, 'model.safetensors'));
 }
+
+describe('errors from the addon', () => {
+  it('carry the stack of the call that caused them', async () => {
+    const enc = await Encoder.create(tinyConfig());
+    const error = await enc.loadOptimizer('/nonexistent/optimizer.safetensors').then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error?.message).toMatch(
+      /NativeEncoder\.loadOptimizer: \/nonexistent\/optimizer\.safetensors: cannot open/,
+    );
+    expect(error?.stack).toContain('encoder-errors.test.ts');
+  });
+});

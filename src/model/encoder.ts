@@ -75,6 +75,14 @@ function modelIdOf(parts: Uint8Array[]): string {
   return hash.digest('hex').slice(0, 16);
 }
 
+/** Gives an error without JavaScript frames (one from the addon's worker) the stack of the call that caused it. */
+function withCallSite(error: unknown, site: Error): unknown {
+  if (error instanceof Error && !/\n\s+at /.test(error.stack ?? '') && site.stack) {
+    error.stack = `${error.name}: ${error.message}\n${site.stack.split('\n').slice(1).join('\n')}`;
+  }
+  return error;
+}
+
 function loadTokenizer(t: Tokenizer | string | undefined): Tokenizer | undefined {
   if (t === undefined || t instanceof Tokenizer) return t;
   if (!existsSync(t)) throw new Error(`tokenizer file ${t} does not exist`);
@@ -118,7 +126,12 @@ export class Encoder {
     }
     const secoraPath = join(dir, 'secora.json');
     const secoraText = existsSync(secoraPath) ? readFileSync(secoraPath) : undefined;
-    const secora = secoraText ? (JSON.parse(secoraText.toString('utf8')) as Partial<SecoraJson>) : undefined;
+    let secora: Partial<SecoraJson> | undefined;
+    try {
+      secora = secoraText ? (JSON.parse(secoraText.toString('utf8')) as Partial<SecoraJson>) : undefined;
+    } catch (error) {
+      throw new Error(`${secoraPath}: not JSON (${(error as Error).message})`);
+    }
     const config = fromHfConfig(hf, secora, dir);
     const tokenizerPath = join(dir, 'tokenizer.json');
     const tokenizer = options.tokenizer ?? (existsSync(tokenizerPath) ? tokenizerPath : undefined);
@@ -166,7 +179,10 @@ export class Encoder {
   /** Runs `fn` after every earlier call on this encoder has settled. */
   private run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.disposed) return Promise.reject(new Error('this Encoder was disposed'));
-    const next = this.queue.then(fn, fn);
+    const site = new Error('call site'); // errors made in the addon's worker carry no JavaScript stack
+    const next = this.queue.then(fn, fn).catch((error: unknown) => {
+      throw withCallSite(error, site);
+    });
     this.queue = next.catch(() => undefined);
     return next;
   }
