@@ -3,7 +3,7 @@
 // into a cache folder and reused after.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { packageRoot } from '../../native.js';
@@ -17,6 +17,8 @@ export interface DefaultCorpusOptions {
   cacheDir?: string;
   /** The python3 whose standard library is mined (default python3 on PATH). */
   python?: string;
+  /** Also mine the python3's installed packages (site-packages / dist-packages); default true. */
+  sitePackages?: boolean;
   /** The node_modules folder mined (default the package's own). */
   nodeModules?: string;
   /** Progress lines (building only). */
@@ -33,16 +35,30 @@ export interface DefaultCorpus {
 
 /** Parts of the standard library left out: demos and bundled wheels (tests go by the miner's own rules). */
 const STDLIB_EXCLUDE = ['turtledemo/', 'ensurepip/', 'site-packages/', 'config-*/'];
+/** Metadata folders and pip's own vendored copies of other packages. */
+const SITE_PACKAGES_EXCLUDE = [
+  '*.dist-info/',
+  '*.egg-info/',
+  '_vendor/',
+  'pip/',
+  'setuptools/',
+  'pkg_resources/',
+];
 
-function pythonStdlib(python: string): { dir: string; version: string } | undefined {
+function pythonStdlib(python: string): { dir: string; version: string; purelib?: string } | undefined {
   try {
     const out = execFileSync(
       python,
-      ['-c', 'import sys,sysconfig;print(sysconfig.get_paths()["stdlib"]);print(sys.version.split()[0])'],
+      [
+        '-c',
+        'import sys,sysconfig;p=sysconfig.get_paths();print(p["stdlib"]);print(sys.version.split()[0]);print(p["purelib"])',
+      ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
     );
-    const [dir, version] = out.trim().split('\n');
-    return dir && version && existsSync(dir) ? { dir, version } : undefined;
+    const [dir, version, purelib] = out.trim().split('\n');
+    return dir && version && existsSync(dir)
+      ? { dir, version, ...(purelib && existsSync(purelib) ? { purelib } : {}) }
+      : undefined;
   } catch {
     return undefined; // no python3 here: the corpus is the JavaScript alone
   }
@@ -61,6 +77,17 @@ export function defaultCorpusSources(options: DefaultCorpusOptions = {}): { root
       exclude: STDLIB_EXCLUDE,
     });
     hash.update(`python ${stdlib.version} ${stdlib.dir} ${STDLIB_EXCLUDE.join(' ')}\n`);
+    if (stdlib.purelib && options.sitePackages !== false) {
+      // The installed Python packages: each top-level folder is one package (and one split unit).
+      roots.push({ dir: stdlib.purelib, layout: 'packages', exclude: SITE_PACKAGES_EXCLUDE });
+      // What is installed, with versions: the names of the *.dist-info / *.egg-info folders.
+      const installed = readdirSync(stdlib.purelib)
+        .filter((n) => /\.(dist|egg)-info$/.test(n))
+        .sort();
+      hash.update(
+        `site-packages ${stdlib.purelib} ${SITE_PACKAGES_EXCLUDE.join(' ')}\n${installed.join('\n')}\n`,
+      );
+    }
   }
   const nodeModules = options.nodeModules ?? join(packageRoot, 'node_modules');
   if (existsSync(nodeModules)) {
