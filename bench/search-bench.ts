@@ -2,9 +2,10 @@
 // p50/p99, and recall@10 against flat), then on real code: BM25 build and query time, the embedding
 // throughput while indexing, and end-to-end CodeIndex search (dense, hybrid) on ~50k mined functions.
 //
-//   npx tsc -p bench/search.tsconfig.json && SECORA_ADDON=build-native/Release/secora.node \
+//   npx tsc -p bench/search.tsconfig.json && SECORA_ADDON=$PWD/build-native/Release/secora.node \
 //     node build/bench/bench/search-bench.js \
-//     [--sizes 10000,100000] [--dim 256] [--queries 500] [--functions 50000] [--encoder-functions 2000]
+//     [--sizes 10000,100000] [--dim 256] [--queries 500] [--cluster-size 100] [--noise 0.6]
+//     [--functions 50000] [--encoder-functions 2000]
 //     [--code-roots /usr/lib/python3.11,/usr/lib/python3/dist-packages,node_modules]   ('none' skips a part)
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,6 +38,10 @@ const codeRoots = arg('code-roots', '/usr/lib/python3.11,/usr/lib/python3/dist-p
 );
 const maxFunctions = Number(arg('functions', '50000'));
 const encoderFunctions = Number(arg('encoder-functions', '2000'));
+// Points per cluster centre: 100 puts about as many centres as IVF lists (kind to IVF); try 20 as well.
+const clusterSize = Number(arg('cluster-size', '100'));
+// Spread of the points around their centre, relative to the centre's norm: larger is harder for ANN.
+const noise = Number(arg('noise', '0.6'));
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -51,13 +56,13 @@ function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 }
 
-/** n unit vectors around n/100 random centres (noise 0.6 of the centre's norm): clustered like embeddings. */
+/** n unit vectors around `centres` (spread `noise` times a centre's norm): clustered like embeddings. */
 function clustered(n: number, d: number, seed: number, centres: Float32Array[]): Float32Array[] {
   const random = mulberry32(seed);
   return Array.from({ length: n }, () => {
     const c = centres[Math.floor(random() * centres.length)]!;
     const v = new Float32Array(d);
-    for (let j = 0; j < d; j++) v[j] = c[j]! + (0.6 / Math.sqrt(d)) * gaussian(random);
+    for (let j = 0; j < d; j++) v[j] = c[j]! + (noise / Math.sqrt(d)) * gaussian(random);
     return normalizeInPlace(v);
   });
 }
@@ -102,7 +107,7 @@ async function annBench(): Promise<void> {
   row('---', '---', '---', '---', '---', '---', '---');
   for (const n of sizes) {
     const random = mulberry32(n);
-    const centres = Array.from({ length: Math.max(10, Math.floor(n / 100)) }, () =>
+    const centres = Array.from({ length: Math.max(10, Math.floor(n / clusterSize)) }, () =>
       Float32Array.from({ length: dim }, () => gaussian(random) / Math.sqrt(dim)),
     );
     const data = clustered(n, dim, 1, centres);
@@ -291,6 +296,8 @@ async function encoderBench(snippets: Snippet[], queries: string[]): Promise<voi
 }
 
 const started = new Date().toISOString();
-process.stdout.write(`# search bench ${started}, dim ${dim}, ${nQueries} queries, node ${process.version}\n`);
+process.stdout.write(
+  `# search bench ${started}, dim ${dim}, ${nQueries} queries, ${clusterSize} points per centre, noise ${noise}, node ${process.version}\n`,
+);
 if (sizes.length > 0) await annBench();
 if (codeRoots[0] !== 'none') await codeBench();
