@@ -88,6 +88,13 @@ describe('CodeIndex', () => {
     expect(() => CodeIndex.load(file, embedder)).toThrow(
       /broken\.sidx: not a secora index file \(wrong magic bytes\)/,
     );
+    expect(() => CodeIndex.describe(file)).toThrow(
+      /broken\.sidx: not a secora index file \(wrong magic bytes\)/,
+    );
+    writeFileSync(file, readFileSync(join(dir, 'model.sidx')).subarray(0, 40));
+    expect(() => CodeIndex.describe(file)).toThrow(
+      /broken\.sidx: not a secora index file \(truncated header\)/,
+    );
     const good = join(dir, 'model.sidx');
     writeFileSync(file, readFileSync(good).subarray(0, readFileSync(good).length - 4));
     expect(() => CodeIndex.load(file, embedder)).toThrow(

@@ -12,7 +12,13 @@ import { addRows, buildFaiss, type FaissIndex, faiss, isFlat } from './faiss-bui
 import { flatInnerProductBytes } from './faiss-flat-bytes.js';
 import type { FaissSearchParams } from './faiss-search-params.js';
 import { reciprocalRankFusion, weightedFusion } from './fusion.js';
-import { INDEX_FORMAT_VERSION, type IndexHeader, readIndexFile, writeIndexFile } from './index-file.js';
+import {
+  INDEX_FORMAT_VERSION,
+  type IndexHeader,
+  readIndexFile,
+  readIndexHeader,
+  writeIndexFile,
+} from './index-file.js';
 import type { SearchHit, Snippet } from './snippet.js';
 
 /** Thrown when an index is opened with a model other than the one that built it. */
@@ -95,8 +101,7 @@ export class CodeIndex {
 
   /** Reads the header of an index file (model, size, kind) without loading a model. */
   static describe(file: string): Omit<IndexHeader, 'slots'> & { snippets: number; slots: number } {
-    const { header } = readIndexFile(file);
-    const { slots, ...rest } = header;
+    const { slots, ...rest } = readIndexHeader(file);
     return { ...rest, snippets: slots.filter((s) => s !== null).length, slots: slots.length };
   }
 

@@ -1,7 +1,16 @@
 // The on-disk form of a CodeIndex: one file, written to a temporary name and renamed into place.
 //   "SECORAIX" | u32 header length | header JSON | u64 faiss length | faiss bytes | f32 vectors (slots × dim)
 // The faiss bytes are empty for a flat index (rebuilt from the vectors at load, which is as fast as reading).
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { endianness } from 'node:os';
 import type { FaissSearchParams } from './faiss-search-params.js';
 import type { Snippet } from './snippet.js';
@@ -67,26 +76,53 @@ export function writeIndexFile(file: string, contents: IndexFileContents): void 
   renameSync(temp, file);
 }
 
-/** Reads and checks an index file: magic bytes, format version, and that the sizes add up. */
-export function readIndexFile(file: string): IndexFileContents {
-  assertLittleEndian();
-  const buf = readFileSync(file);
-  const fail = (why: string): never => {
+function failure(file: string) {
+  return (why: string): never => {
     throw new Error(`${file}: not a secora index file (${why})`);
   };
-  if (buf.length < 12 || buf.subarray(0, 8).toString('latin1') !== MAGIC) fail('wrong magic bytes');
-  const headerLength = buf.readUInt32LE(8);
-  if (12 + headerLength + 8 > buf.length) fail('truncated header');
+}
+
+/** The header from its bytes (`head` starts at the file's start and holds at least the whole header). */
+function parseHeader(file: string, head: Buffer, fileLength: number): { header: IndexHeader; end: number } {
+  const fail = failure(file);
+  if (head.length < 12 || head.subarray(0, 8).toString('latin1') !== MAGIC) fail('wrong magic bytes');
+  const headerLength = head.readUInt32LE(8);
+  if (12 + headerLength + 8 > fileLength) fail('truncated header');
   let header: IndexHeader;
   try {
-    header = JSON.parse(buf.subarray(12, 12 + headerLength).toString('utf8')) as IndexHeader;
+    header = JSON.parse(head.subarray(12, 12 + headerLength).toString('utf8')) as IndexHeader;
   } catch (error) {
     return fail(`header is not JSON: ${(error as Error).message}`);
   }
   if (header.version !== INDEX_FORMAT_VERSION) {
     fail(`format version ${header.version}, this secora reads version ${INDEX_FORMAT_VERSION}`);
   }
-  let at = 12 + headerLength;
+  return { header, end: 12 + headerLength };
+}
+
+/** Only the header (model, kind, slots): the vectors and the faiss bytes are not read. */
+export function readIndexHeader(file: string): IndexHeader {
+  const fd = openSync(file, 'r');
+  try {
+    const start = Buffer.alloc(12);
+    const got = readSync(fd, start, 0, 12, 0);
+    const length =
+      got === 12 && start.subarray(0, 8).toString('latin1') === MAGIC ? start.readUInt32LE(8) : 0;
+    const head = Buffer.alloc(12 + length);
+    const read = readSync(fd, head, 0, head.length, 0);
+    return parseHeader(file, head.subarray(0, read), read + 8).header;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads and checks an index file: magic bytes, format version, and that the sizes add up. */
+export function readIndexFile(file: string): IndexFileContents {
+  assertLittleEndian();
+  const buf = readFileSync(file);
+  const fail = failure(file);
+  const { header, end } = parseHeader(file, buf, buf.length);
+  let at = end;
   const faissLength = Number(buf.readBigUInt64LE(at));
   at += 8;
   const vectorBytes = header.slots.length * header.dim * 4;
