@@ -28,6 +28,7 @@ export const evalCommand: CommandMain = async (argv) => {
     args: argv,
     allowPositionals: true,
     options: {
+      help: { type: 'boolean', short: 'h', default: false },
       format: { type: 'string', default: 'codesearchnet' },
       split: { type: 'string', default: 'test' },
       lang: { type: 'string' },
@@ -41,6 +42,10 @@ export const evalCommand: CommandMain = async (argv) => {
       out: { type: 'string' },
     },
   });
+  if (values.help) {
+    process.stdout.write(`${EVAL_USAGE}\n`);
+    return 0;
+  }
   if (positionals.length !== 2) {
     process.stderr.write(`${EVAL_USAGE}\n`);
     return 2;

@@ -17,6 +17,7 @@ export const indexCommand: CommandMain = async (argv) => {
     args: argv,
     allowPositionals: true,
     options: {
+      help: { type: 'boolean', short: 'h', default: false },
       model: { type: 'string' },
       out: { type: 'string' },
       factory: { type: 'string' },
@@ -24,6 +25,10 @@ export const indexCommand: CommandMain = async (argv) => {
       quiet: { type: 'boolean', short: 'q', default: false },
     },
   });
+  if (values.help) {
+    process.stdout.write(`${INDEX_USAGE}\n`);
+    return 0;
+  }
   if (positionals.length !== 1) {
     process.stderr.write(`${INDEX_USAGE}\n`);
     return 2;

@@ -28,6 +28,7 @@ export const searchCommand: CommandMain = async (argv) => {
     args: argv,
     allowPositionals: true,
     options: {
+      help: { type: 'boolean', short: 'h', default: false },
       index: { type: 'string' },
       k: { type: 'string', short: 'k', default: '10' },
       lang: { type: 'string' },
@@ -37,6 +38,10 @@ export const searchCommand: CommandMain = async (argv) => {
       model: { type: 'string' },
     },
   });
+  if (values.help) {
+    process.stdout.write(`${SEARCH_USAGE}\n`);
+    return 0;
+  }
   const query = positionals.join(' ').trim();
   const k = Number(values.k);
   if (query === '' || !Number.isInteger(k) || k < 1) {
