@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FLAT_LIMIT, factoryAfterUpdate } from '../src/search/choose-factory.js';
 import { CodeIndex, ModelMismatchError } from '../src/search/code-index.js';
 import type { Embedder } from '../src/search/embedder.js';
 import { HashingEmbedder } from '../src/search/hashing-embedder.js';
@@ -131,6 +132,45 @@ describe('CodeIndex', () => {
     expect(names(await CodeIndex.load(file, embedder).search(snippets[399]!.code, { k: 1 }))).toEqual([
       snippets[399]!.name,
     ]);
+  });
+
+  it('changes kind from the stored vectors, without embedding again', async () => {
+    const snippets = manySnippets(300);
+    let embedded = 0;
+    const counting: Embedder = {
+      modelId: embedder.modelId,
+      dim: embedder.dim,
+      embed: (texts) => {
+        embedded += texts.length;
+        return embedder.embed(texts);
+      },
+    };
+    const index = await CodeIndex.build(counting, snippets);
+    expect(index.factory).toBe('Flat');
+    const q = snippets[42]!.code;
+    const before = await index.search(q, { k: 5 });
+    index.removePath(snippets[7]!.path);
+    embedded = 0;
+    index.rebuildAs('HNSW32,Flat');
+    expect(embedded).toBe(0);
+    expect(index.factory).toBe('HNSW32,Flat');
+    const after = await index.search(q, { k: 5 });
+    expect(after[0]!.name).toBe(before[0]!.name);
+    expect(after.map((h) => h.path)).not.toContain(snippets[7]!.path);
+    const file = join(dir, 'rebuilt.sidx');
+    index.save(file);
+    expect(CodeIndex.describe(file)).toMatchObject({ factory: 'HNSW32,Flat', slots: index.size });
+    // A failed rebuild leaves the index as it was.
+    expect(() => index.rebuildAs('IVF4096,Flat')).toThrow(/needs at least 4096 vectors/);
+    expect(index.factory).toBe('HNSW32,Flat');
+    expect((await index.search(q, { k: 1 }))[0]!.name).toBe(before[0]!.name);
+  });
+
+  it('grows a flat index into HNSW past the flat limit, keeps a kind chosen by hand', () => {
+    expect(factoryAfterUpdate('Flat', FLAT_LIMIT, undefined)).toBe('Flat');
+    expect(factoryAfterUpdate('Flat', FLAT_LIMIT + 1, undefined)).toBe('HNSW32,Flat');
+    expect(factoryAfterUpdate('IVF256,Flat', 10, undefined)).toBe('IVF256,Flat');
+    expect(factoryAfterUpdate('HNSW32,Flat', 10, 'Flat')).toBe('Flat');
   });
 
   it('trains an IVF index, and refuses one with too few vectors', async () => {

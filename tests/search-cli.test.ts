@@ -148,6 +148,19 @@ describe('secora index and secora search on a tiny repository', () => {
     expect(none.stdout).toMatch(
       /0 added, 0 changed, 0 removed, 3 unchanged; mined in [\d.]+ s; 0 functions embedded/,
     );
+    // Asking for another kind on an update rebuilds faiss from the stored vectors: nothing is embedded.
+    const hnsw = await run(indexCommand, [
+      repo,
+      '--model',
+      'hashing',
+      '--out',
+      out,
+      '-q',
+      '--factory',
+      'HNSW16,Flat',
+    ]);
+    expect(hnsw.stdout).toMatch(/updated .*: 4 functions from 3 files \(HNSW16,Flat,/);
+    expect(hnsw.stdout).toMatch(/3 unchanged; mined in [\d.]+ s; 0 functions embedded/);
     const after = await run(searchCommand, ['slug title', '--index', out, '--json', '-k', '10']);
     const names = (JSON.parse(after.stdout) as { name: string }[]).map((h) => h.name).sort();
     expect(names).toEqual(['openSocketConnection', 'parse_iso_date', 'read_json_file', 'write_json_file']);

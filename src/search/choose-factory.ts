@@ -18,6 +18,15 @@ export function chooseFactory(n: number): string {
   return n <= FLAT_LIMIT ? 'Flat' : 'HNSW32,Flat';
 }
 
+/**
+ * The kind an updated index should have: the one asked for; else a Flat index grown past FLAT_LIMIT becomes
+ * HNSW; else it stays as it is (an IVF or HNSW kind chosen by hand is kept).
+ */
+export function factoryAfterUpdate(current: string, size: number, asked?: string): string {
+  if (asked !== undefined) return asked;
+  return current === 'Flat' && size > FLAT_LIMIT ? chooseFactory(size) : current;
+}
+
 /** IVF with about 4·√n lists (a power of two), for callers who ask for IVF without a list count. */
 export function ivfFactory(n: number): string {
   const nlist = 2 ** Math.max(4, Math.round(Math.log2(4 * Math.sqrt(Math.max(n, 1)))));

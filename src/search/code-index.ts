@@ -65,7 +65,7 @@ export class CodeIndex {
     private readonly embedder: Embedder,
     private faissIndex: FaissIndex,
     private kind: string,
-    private readonly searchParams: FaissSearchParams,
+    private searchParams: FaissSearchParams,
     private slots: (Snippet | null)[],
     private vectors: Float32Array[],
     private readonly hashes: Map<string, string>,
@@ -212,13 +212,23 @@ export class CodeIndex {
 
   /** Rebuilds the faiss index from the live slots only, dropping tombstones. */
   compact(): void {
-    const live = this.slots.flatMap((s, i) => (s ? [i] : []));
-    if (live.length === this.slots.length) return;
-    const vectors = live.map((i) => this.vectors[i]!);
+    if (this.size === this.slots.length) return;
     // An IVF index needs as many vectors as lists to train; with fewer left, exact search is the right kind.
     const nlist = Number(/IVF(\d+)/.exec(this.kind)?.[1] ?? 0);
-    if (vectors.length < nlist) this.kind = 'Flat';
-    this.faissIndex = buildFaiss(this.dim, this.kind, vectors, this.searchParams);
+    if (this.size < nlist) this.rebuildAs('Flat');
+    else this.rebuildAs(this.kind, this.searchParams);
+  }
+
+  /**
+   * Rebuilds the faiss index as another kind from the stored vectors of the live slots (nothing is embedded
+   * again), dropping tombstones. On a faiss error the index is left as it was.
+   */
+  rebuildAs(factory: string, searchParams: FaissSearchParams = {}): void {
+    const live = this.slots.flatMap((s, i) => (s ? [i] : []));
+    const vectors = live.map((i) => this.vectors[i]!);
+    this.faissIndex = buildFaiss(this.dim, factory, vectors, searchParams);
+    this.kind = factory;
+    this.searchParams = searchParams;
     this.slots = live.map((i) => this.slots[i]!);
     this.vectors = vectors;
     this.bm25 = null;

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mineFunctions } from '../data/miner/mine.js';
 import type { CodeRecord } from '../data/record.js';
+import { factoryAfterUpdate } from './choose-factory.js';
 import { CodeIndex, type CodeIndexOptions } from './code-index.js';
 import type { Embedder } from './embedder.js';
 import { planReindex, type ReindexPlan } from './reindex-plan.js';
@@ -76,6 +77,8 @@ export async function indexRepository(
     const snippets = fresh.flatMap((path) => byFile.get(path)!);
     await index.add(snippets, options);
     for (const path of fresh) index.setFileHash(path, hashes.get(path)!);
+    const kind = factoryAfterUpdate(index.factory, index.size, options.factory);
+    if (kind !== index.factory) index.rebuildAs(kind);
     index.save(options.out);
     return { index, plan, embedded: snippets.length, incremental: true, ...seconds() };
   }
