@@ -45,6 +45,7 @@ export {
   readAnnotations,
 } from './eval/annotations.js';
 export {
+  evaluateRankers,
   evaluateRetrieval,
   type Judgments,
   type RetrievalOptions,

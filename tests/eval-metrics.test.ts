@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateRetrieval } from '../src/eval/corpus-retrieval.js';
+import { evaluateRankers, evaluateRetrieval } from '../src/eval/corpus-retrieval.js';
 import {
   dcg,
   firstRelevantRank,
@@ -88,5 +88,11 @@ describe('rank metrics (ties count against the model)', () => {
     expect(out.recall[5]).toBe(1);
     expect(out.ndcg10).toBeCloseTo((1 / Math.log2(3) + 1) / 2, 12);
     expect(() => evaluateRetrieval(judged, 5, (q) => scores[q]!)).toThrow(/4 scores for 5 candidates/);
+    // Several rankers in one pass give what each gives alone.
+    const reversed = scores.map((row) => row.map((x) => -x));
+    const both = evaluateRankers(judged, 4, 2, (q) => [scores[q]!, reversed[q]!], { graded: true });
+    expect(both[0]).toEqual(out);
+    expect(both[1]).toEqual(evaluateRetrieval(judged, 4, (q) => reversed[q]!, { graded: true }));
+    expect(both[1]!.mrr).toBeCloseTo((1 / 3 + 1 / 4) / 2, 12);
   });
 });

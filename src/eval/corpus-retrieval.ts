@@ -32,29 +32,52 @@ export function evaluateRetrieval(
   scoreQuery: (query: number) => ArrayLike<number>,
   options: RetrievalOptions = {},
 ): RetrievalScores {
+  return evaluateRankers(judgments, candidates, 1, (q) => [scoreQuery(q)], options)[0]!;
+}
+
+/**
+ * The same for several rankers at once: `scoreQuery(q)` returns one score array per ranker, so work they
+ * share (a fusion of the others) is done once per query.
+ */
+export function evaluateRankers(
+  judgments: readonly Judgments[],
+  candidates: number,
+  rankers: number,
+  scoreQuery: (query: number) => readonly ArrayLike<number>[],
+  options: RetrievalOptions = {},
+): RetrievalScores[] {
   const ks = options.ks ?? [1, 5, 10];
-  const rr: number[] = [];
-  const recalls = ks.map(() => [] as number[]);
-  const ndcgs: number[] = [];
+  const acc = Array.from({ length: rankers }, () => ({
+    rr: [] as number[],
+    recalls: ks.map(() => [] as number[]),
+    ndcgs: [] as number[],
+  }));
   judgments.forEach((judged, q) => {
     const relevant = new Set([...judged].filter(([, g]) => g > 0).map(([c]) => c));
     if (relevant.size === 0) return;
-    const scores = scoreQuery(q);
-    if (scores.length !== candidates) {
-      throw new RangeError(`query ${q}: ${scores.length} scores for ${candidates} candidates`);
-    }
-    rr.push(1 / firstRelevantRank(scores, relevant));
-    ks.forEach((k, i) => {
-      recalls[i]!.push(recallAtK(scores, relevant, k));
+    const all = scoreQuery(q);
+    if (all.length !== rankers)
+      throw new RangeError(`query ${q}: ${all.length} score arrays for ${rankers} rankers`);
+    all.forEach((scores, r) => {
+      if (scores.length !== candidates) {
+        throw new RangeError(`query ${q}: ${scores.length} scores for ${candidates} candidates`);
+      }
+      const a = acc[r]!;
+      a.rr.push(1 / firstRelevantRank(scores, relevant));
+      ks.forEach((k, i) => {
+        a.recalls[i]!.push(recallAtK(scores, relevant, k));
+      });
+      if (options.graded) a.ndcgs.push(ndcgAtK(scores, judged, 10));
     });
-    if (options.graded) ndcgs.push(ndcgAtK(scores, judged, 10));
   });
-  const out: RetrievalScores = {
-    mrr: mean(rr),
-    recall: Object.fromEntries(ks.map((k, i) => [k, mean(recalls[i]!)])),
-    queries: rr.length,
-    candidates,
-  };
-  if (options.graded) out.ndcg10 = mean(ndcgs);
-  return out;
+  return acc.map((a) => {
+    const out: RetrievalScores = {
+      mrr: mean(a.rr),
+      recall: Object.fromEntries(ks.map((k, i) => [k, mean(a.recalls[i]!)])),
+      queries: a.rr.length,
+      candidates,
+    };
+    if (options.graded) out.ndcg10 = mean(a.ndcgs);
+    return out;
+  });
 }

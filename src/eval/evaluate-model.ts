@@ -6,7 +6,7 @@ import { Bm25Index } from '../search/bm25.js';
 import { type Embedder, embedAll } from '../search/embedder.js';
 import { reciprocalRankFusionScores } from '../search/fusion.js';
 import type { Annotation } from './annotations.js';
-import { evaluateRetrieval, type Judgments, type RetrievalScores } from './corpus-retrieval.js';
+import { evaluateRankers, type Judgments, type RetrievalScores } from './corpus-retrieval.js';
 import { type CsnOptions, type CsnScore, csnBm25Mrr, csnMrr, macroMrr } from './csn-protocol.js';
 import { scoreAgainst } from './embedding-rows.js';
 
@@ -91,19 +91,18 @@ function compareRetrieval(
   graded: boolean,
 ): Compared<RetrievalScores> {
   const bm25 = new Bm25Index(candidateTexts);
-  const dense = (q: number) => scoreAgainst(queries[q]!, candidates);
-  const lexical = (q: number) => bm25.scoreAll(queryTexts[q]!);
-  const options = { graded };
-  return {
-    model: evaluateRetrieval(judgments, candidates.length, dense, options),
-    bm25: evaluateRetrieval(judgments, candidates.length, lexical, options),
-    hybrid: evaluateRetrieval(
-      judgments,
-      candidates.length,
-      (q) => reciprocalRankFusionScores([dense(q), lexical(q)]),
-      options,
-    ),
-  };
+  const [model, lexical, hybrid] = evaluateRankers(
+    judgments,
+    candidates.length,
+    3,
+    (q) => {
+      const dense = scoreAgainst(queries[q]!, candidates);
+      const sparse = bm25.scoreAll(queryTexts[q]!);
+      return [dense, sparse, reciprocalRankFusionScores([dense, sparse])];
+    },
+    { graded },
+  );
+  return { model: model!, bm25: lexical!, hybrid: hybrid! };
 }
 
 export async function evaluateModel(
