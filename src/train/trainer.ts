@@ -220,6 +220,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     encoder.setRngState(Buffer.from(resumeFrom.state.rng, 'base64'));
   } else if (config.model.from !== 'scratch') {
     encoder = await Encoder.load(config.model.from, encoderOptions);
+    if (encoder.config.pooling !== config.model.pooling) {
+      throw new Error(
+        `model.pooling is ${config.model.pooling}, but ${config.model.from} pools by ${encoder.config.pooling} ` +
+          "(its secora.json, or 'cls' for a Hugging Face folder); set model.pooling to that: a new head on a " +
+          'pretrained model is not supported yet',
+      );
+    }
     if (encoder.config.vocabSize < tokenizer.vocabSize) {
       throw new Error(
         `model.from ${config.model.from} has ${encoder.config.vocabSize} token embeddings, the tokenizer ${tokenizer.vocabSize}`,
