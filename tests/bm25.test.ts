@@ -66,6 +66,20 @@ describe('BM25', () => {
     }
   });
 
+  it('round-trips through bytes with the same scores, and names bad bytes', () => {
+    const bm25 = new Bm25Index([...docs, 'json user parse'], { k1: 1.5, b: 0.5, dropStopWords: true });
+    const back = Bm25Index.fromBytes(bm25.toBytes());
+    expect(back.size).toBe(4);
+    for (const q of ['user name', 'the json', 'parse', 'nothing'])
+      expect(back.scoreAll(q)).toEqual(bm25.scoreAll(q));
+    expect(back.search('user json', 3)).toEqual(bm25.search('user json', 3));
+    expect(Bm25Index.fromBytes(new Bm25Index([]).toBytes()).search('x', 2)).toEqual([]);
+    const bytes = bm25.toBytes();
+    expect(() => Bm25Index.fromBytes(bytes.subarray(0, bytes.length - 4), 'idx.sidx (BM25)')).toThrow(
+      /idx\.sidx \(BM25\): not a BM25 index \(truncated at byte \d+\)/,
+    );
+  });
+
   it('handles an empty corpus and an empty query', () => {
     expect(new Bm25Index([]).search('x', 3)).toEqual([]);
     expect(new Bm25Index(docs).search('', 3)).toEqual([]);

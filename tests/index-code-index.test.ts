@@ -68,6 +68,9 @@ describe('CodeIndex', () => {
 
     const again = CodeIndex.load(file, embedder);
     expect(again.size).toBe(6);
+    // BM25 is stored in the file: the same lexical hits without tokenizing again.
+    expect(again.searchBm25('slug title url', 3)).toEqual(loaded.searchBm25('slug title url', 3));
+    expect(again.searchBm25('slug', 1)[0]!.name).toBe('slugify_title');
     expect(again.snippets().map((s) => s.name)).toEqual(loaded.snippets().map((s) => s.name));
     expect(await again.search('slug title', { k: 3 })).toEqual(await loaded.search('slug title', { k: 3 }));
     expect(CodeIndex.describe(file)).toMatchObject({ modelId: embedder.modelId, dim: 256, snippets: 6 });

@@ -16,8 +16,8 @@ export interface ScoredDoc {
 }
 
 interface Postings {
-  docs: number[];
-  tfs: number[];
+  docs: number[] | Uint32Array;
+  tfs: number[] | Uint32Array;
 }
 
 /**
@@ -28,11 +28,11 @@ interface Postings {
 export class Bm25Index {
   readonly k1: number;
   readonly b: number;
-  readonly size: number;
+  private count: number;
   private readonly tokenOptions: CodeTokenOptions;
   private readonly postings = new Map<string, Postings>();
   /** k1·(1 - b + b·|d|/avgdl) per document, precomputed once. */
-  private readonly lengthNorm: Float64Array;
+  private lengthNorm: Float64Array;
 
   constructor(documents: readonly string[], options: Bm25Options = {}) {
     this.k1 = options.k1 ?? 1.2;
@@ -40,7 +40,7 @@ export class Bm25Index {
     if (!(this.k1 >= 0)) throw new RangeError(`BM25 k1 must be >= 0, got ${options.k1}`);
     if (!(this.b >= 0 && this.b <= 1)) throw new RangeError(`BM25 b must be in [0, 1], got ${options.b}`);
     this.tokenOptions = { dropStopWords: options.dropStopWords ?? false };
-    this.size = documents.length;
+    this.count = documents.length;
     const lengths = new Float64Array(documents.length);
     let total = 0;
     documents.forEach((text, doc) => {
@@ -53,8 +53,8 @@ export class Bm25Index {
           p = { docs: [], tfs: [] };
           this.postings.set(term, p);
         }
-        p.docs.push(doc);
-        p.tfs.push(tf);
+        (p.docs as number[]).push(doc);
+        (p.tfs as number[]).push(tf);
       }
       lengths[doc] = tokens.length;
       total += tokens.length;
@@ -63,11 +63,88 @@ export class Bm25Index {
     this.lengthNorm = lengths.map((len) => this.k1 * (1 - this.b + (avgdl > 0 ? (this.b * len) / avgdl : 0)));
   }
 
+  /** Number of documents. */
+  get size(): number {
+    return this.count;
+  }
+
+  /**
+   * The index as bytes, to store beside the documents and skip tokenizing them again:
+   * u32 n | JSON {k1, b, dropStopWords, size, terms} | f64 lengthNorm[size] | u32 offsets[terms+1] | u32 docs | u32 tfs.
+   */
+  toBytes(): Buffer {
+    const terms = [...this.postings.keys()];
+    const head = Buffer.from(
+      JSON.stringify({
+        k1: this.k1,
+        b: this.b,
+        dropStopWords: this.tokenOptions.dropStopWords,
+        size: this.count,
+        terms,
+      }),
+    );
+    const offsets = new Uint32Array(terms.length + 1);
+    terms.forEach((t, i) => {
+      offsets[i + 1] = offsets[i]! + this.postings.get(t)!.docs.length;
+    });
+    const total = offsets[terms.length]!;
+    const docs = new Uint32Array(total);
+    const tfs = new Uint32Array(total);
+    terms.forEach((t, i) => {
+      const p = this.postings.get(t)!;
+      docs.set(p.docs, offsets[i]!);
+      tfs.set(p.tfs, offsets[i]!);
+    });
+    const n = Buffer.alloc(4);
+    n.writeUInt32LE(head.length);
+    const bytes = (a: Float64Array | Uint32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    return Buffer.concat([n, head, bytes(this.lengthNorm), bytes(offsets), bytes(docs), bytes(tfs)]);
+  }
+
+  /** An index from toBytes' output; `source` names it in errors. */
+  static fromBytes(buf: Buffer, source = 'BM25 bytes'): Bm25Index {
+    const fail = (why: string): never => {
+      throw new Error(`${source}: not a BM25 index (${why})`);
+    };
+    if (buf.length < 4) fail('too short');
+    const headLength = buf.readUInt32LE(0);
+    let head: { k1: number; b: number; dropStopWords: boolean; size: number; terms: string[] };
+    try {
+      head = JSON.parse(buf.subarray(4, 4 + headLength).toString('utf8'));
+    } catch (error) {
+      return fail(`header is not JSON: ${(error as Error).message}`);
+    }
+    let at = 4 + headLength;
+    const take = <T extends Float64Array | Uint32Array>(make: new (n: number) => T, n: number): T => {
+      const out = new make(n);
+      const bytes = n * out.BYTES_PER_ELEMENT;
+      if (at + bytes > buf.length) fail(`truncated at byte ${at}`);
+      Buffer.from(out.buffer).set(buf.subarray(at, at + bytes));
+      at += bytes;
+      return out;
+    };
+    const index = new Bm25Index([], { k1: head.k1, b: head.b, dropStopWords: head.dropStopWords });
+    index.count = head.size;
+    index.lengthNorm = take(Float64Array, head.size);
+    const offsets = take(Uint32Array, head.terms.length + 1);
+    const total = offsets[head.terms.length] ?? 0;
+    const docs = take(Uint32Array, total);
+    const tfs = take(Uint32Array, total);
+    if (at !== buf.length) fail(`${buf.length - at} bytes left over`);
+    head.terms.forEach((term, i) => {
+      index.postings.set(term, {
+        docs: docs.subarray(offsets[i]!, offsets[i + 1]!),
+        tfs: tfs.subarray(offsets[i]!, offsets[i + 1]!),
+      });
+    });
+    return index;
+  }
+
   /** Inverse document frequency of an already tokenized term (0 for an unknown term). */
   idf(term: string): number {
     const df = this.postings.get(term)?.docs.length ?? 0;
     if (df === 0) return 0;
-    return Math.log(1 + (this.size - df + 0.5) / (df + 0.5));
+    return Math.log(1 + (this.count - df + 0.5) / (df + 0.5));
   }
 
   /** The BM25 score of every document for `query` (0 where no term is shared). */

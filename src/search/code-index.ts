@@ -107,7 +107,7 @@ export class CodeIndex {
 
   /** Opens an index file; refuses an embedder other than the one that built it. */
   static load(file: string, embedder: Embedder): CodeIndex {
-    const { header, faissBytes, vectors } = readIndexFile(file);
+    const { header, faissBytes, vectors, bm25Bytes } = readIndexFile(file);
     if (header.modelId !== embedder.modelId || header.dim !== embedder.dim) {
       throw new ModelMismatchError(file, header, embedder);
     }
@@ -126,7 +126,7 @@ export class CodeIndex {
       );
     }
     const hashes = new Map(Object.entries(header.fileHashes));
-    return new CodeIndex(
+    const loaded = new CodeIndex(
       embedder,
       index,
       header.factory,
@@ -136,6 +136,10 @@ export class CodeIndex {
       hashes,
       header.modelSource,
     );
+    if (header.bm25) {
+      loaded.bm25 = { index: Bm25Index.fromBytes(bm25Bytes, `${file} (BM25)`), slots: header.bm25.slots };
+    }
+    return loaded;
   }
 
   /** The faiss factory string of the index ('Flat', 'HNSW32,Flat', …). */
@@ -249,10 +253,14 @@ export class CodeIndex {
       searchParams: this.searchParams,
       slots: this.slots,
       fileHashes: Object.fromEntries(this.hashes),
+      bm25: null,
     };
     if (this.modelSource !== undefined) header.modelSource = this.modelSource;
     const faissBytes = isFlat(this.kind) ? Buffer.alloc(0) : this.faissIndex.toBuffer();
-    writeIndexFile(file, { header, faissBytes, vectors });
+    const bm25 = this.lexical();
+    const bm25Bytes = bm25.index.toBytes();
+    header.bm25 = { slots: bm25.slots, bytes: bm25Bytes.length };
+    writeIndexFile(file, { header, faissBytes, vectors, bm25Bytes });
   }
 
   /** The query embedded by the index's model, then searched (dense, or fused with BM25). */
@@ -294,13 +302,18 @@ export class CodeIndex {
     }
   }
 
-  /** The k best live snippets for `query` by BM25 (built over the snippets on first use). */
-  searchBm25(query: string, k: number, language?: string): SearchHit[] {
+  /** BM25 over the live snippets: as loaded, or built on first use after a change. */
+  private lexical(): { index: Bm25Index; slots: number[] } {
     if (!this.bm25) {
       const slots = this.slots.flatMap((s, i) => (s ? [i] : []));
       this.bm25 = { index: new Bm25Index(slots.map((i) => this.slots[i]!.code)), slots };
     }
-    const { index, slots } = this.bm25;
+    return this.bm25;
+  }
+
+  /** The k best live snippets for `query` by BM25 (stored in the index file, or built after a change). */
+  searchBm25(query: string, k: number, language?: string): SearchHit[] {
+    const { index, slots } = this.lexical();
     const hits: SearchHit[] = [];
     for (const { doc, score } of index.search(query, language === undefined ? k : index.size)) {
       const id = slots[doc]!;

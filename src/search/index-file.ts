@@ -1,6 +1,8 @@
 // The on-disk form of a CodeIndex: one file, written to a temporary name and renamed into place.
 //   "SECORAIX" | u32 header length | header JSON | u64 faiss length | faiss bytes | f32 vectors (slots × dim)
-// The faiss bytes are empty for a flat index (rebuilt from the vectors at load, which is as fast as reading).
+//   | BM25 bytes (header.bm25.bytes long)
+// The faiss bytes are empty for a flat index (made from the vectors at load, as fast as reading them). BM25 is
+// stored because tokenizing every snippet again costs seconds at 50k functions (bench/RESULTS.md).
 import {
   closeSync,
   fsyncSync,
@@ -16,7 +18,7 @@ import type { FaissSearchParams } from './faiss-search-params.js';
 import type { Snippet } from './snippet.js';
 
 const MAGIC = 'SECORAIX';
-export const INDEX_FORMAT_VERSION = 1;
+export const INDEX_FORMAT_VERSION = 2;
 
 export interface IndexHeader {
   version: number;
@@ -32,12 +34,16 @@ export interface IndexHeader {
   slots: (Snippet | null)[];
   /** Content hash (sha256, hex) of each indexed file, for incremental re-indexing. */
   fileHashes: Record<string, string>;
+  /** The stored BM25 index: the slot of each of its documents, and its length in bytes at the file's end. */
+  bm25: { slots: number[]; bytes: number } | null;
 }
 
 export interface IndexFileContents {
   header: IndexHeader;
   faissBytes: Buffer;
   vectors: Float32Array;
+  /** BM25 as Bm25Index.toBytes wrote it (empty when header.bm25 is null). */
+  bm25Bytes: Buffer;
 }
 
 function assertLittleEndian(): void {
@@ -61,6 +67,7 @@ export function writeIndexFile(file: string, contents: IndexFileContents): void 
     faissLength,
     contents.faissBytes,
     Buffer.from(v.buffer, v.byteOffset, v.byteLength),
+    contents.bm25Bytes,
   ];
   const temp = `${file}.tmp-${process.pid}`;
   const fd = openSync(temp, 'w');
@@ -126,14 +133,16 @@ export function readIndexFile(file: string): IndexFileContents {
   const faissLength = Number(buf.readBigUInt64LE(at));
   at += 8;
   const vectorBytes = header.slots.length * header.dim * 4;
-  if (at + faissLength + vectorBytes !== buf.length) {
-    fail(
-      `expected ${at + faissLength + vectorBytes} bytes for ${header.slots.length} vectors, found ${buf.length}`,
-    );
+  const bm25Length = header.bm25?.bytes ?? 0;
+  const expected = at + faissLength + vectorBytes + bm25Length;
+  if (expected !== buf.length) {
+    fail(`expected ${expected} bytes for ${header.slots.length} vectors, found ${buf.length}`);
   }
   const faissBytes = buf.subarray(at, at + faissLength);
+  at += faissLength;
   // Copy the vectors out: the file buffer's offset need not be 4-byte aligned.
   const vectors = new Float32Array(header.slots.length * header.dim);
-  Buffer.from(vectors.buffer).set(buf.subarray(at + faissLength));
-  return { header, faissBytes, vectors };
+  Buffer.from(vectors.buffer).set(buf.subarray(at, at + vectorBytes));
+  const bm25Bytes = buf.subarray(at + vectorBytes);
+  return { header, faissBytes, vectors, bm25Bytes };
 }
