@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { EncoderConfig } from './model/config.js';
 
 /** One CUDA device as the addon sees it. */
 export interface CudaDeviceInfo {
@@ -44,23 +45,8 @@ export interface NativeTokenBatch {
   seqLen: number;
 }
 
-/** The encoder's sizes as native/encoder_config.h reads them (src/model/config.ts's EncoderConfig). */
-export interface NativeEncoderConfig {
-  modelType: 'bert' | 'roberta';
-  vocabSize: number;
-  hiddenSize: number;
-  numHiddenLayers: number;
-  numAttentionHeads: number;
-  intermediateSize: number;
-  maxPositionEmbeddings: number;
-  typeVocabSize: number;
-  layerNormEps: number;
-  hiddenDropoutProb: number;
-  attentionProbsDropoutProb: number;
-  padTokenId: number;
-  pooling: 'cls' | 'mean' | 'cls_projection';
-  embeddingSize: number;
-}
+/** The encoder's sizes as native/encoder_config.h reads them: the same object as the TypeScript config. */
+export type NativeEncoderConfig = EncoderConfig;
 
 export interface NativeOptimizerSettings {
   weightDecay?: number;

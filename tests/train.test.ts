@@ -113,6 +113,7 @@ describe('secora-train', () => {
   function startCli(
     out: string,
     name: string,
+    extra: string[] = [],
   ): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
     const child = spawn(
       process.execPath,
@@ -129,6 +130,7 @@ describe('secora-train', () => {
         'training.log_interval=1',
         '--set',
         'validation.interval=100000',
+        ...extra,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -157,10 +159,21 @@ describe('secora-train', () => {
     expect(ckpts).toHaveLength(1);
     expect(existsSync(join(out, 'signal', 'checkpoints', ckpts[0]!, 'DONE'))).toBe(true);
 
-    const two = startCli(out, 'signal-twice');
+    // Steps of a second or so, so that the second signal lands while one is running.
+    const slow = [
+      'model.hidden_size=256',
+      'model.num_layers=4',
+      'model.intermediate_size=1024',
+      'training.batch_size=64',
+    ];
+    const two = startCli(
+      out,
+      'signal-twice',
+      slow.flatMap((s) => ['--set', s]),
+    );
     await waitFor(two.output, /step 2\/100000/);
     two.child.kill('SIGINT');
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(two.output, /SIGINT: finishing this step/);
     two.child.kill('SIGINT');
     expect(await two.exit).toBe(130);
     expect(two.output()).toMatch(/SIGINT again: exiting now/);

@@ -94,7 +94,6 @@ export const main: CommandMain = async (argv) => {
       return 2;
     }
     throw error;
-  } finally {
-    stop.uninstall();
   }
+  // The handlers stay until the process exits: a second signal during the shutdown still exits at once with 130.
 };

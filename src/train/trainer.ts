@@ -436,27 +436,29 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     lastCheckpoint,
   };
   const finished = !options.stop?.requested && step >= totalSteps;
-  if (finished && config.evaluation.test) {
-    result.test = await testEvaluation(config, corpus, runDir, store, encoder, log);
-  }
-  if (finished && config.evaluation.index) {
-    result.search = await searchTestSplit(config, corpus, runDir, store, encoder, log);
+  if (finished && (config.evaluation.test || config.evaluation.index)) {
+    // The best checkpoint by validation (the last model when no validation ran).
+    const bestDir = store.best()?.dir ?? null;
+    const final = bestDir ? await Encoder.load(bestDir, { device: config.device }) : encoder;
+    const which = bestDir ? `best checkpoint (${basename(bestDir)})` : 'last model';
+    if (config.evaluation.test) result.test = await testEvaluation(config, corpus, runDir, final, which, log);
+    if (config.evaluation.index)
+      result.search = await searchTestSplit(config, corpus, runDir, final, bestDir, log);
+    if (final !== encoder) await final.dispose();
   }
   await encoder.dispose();
   return result;
 }
 
-/** The best model on the test split, beside BM25 on the same queries and candidates; written to test-results.json. */
+/** A model on the test split, beside BM25 on the same queries and candidates; written to test-results.json. */
 async function testEvaluation(
   config: TrainConfig,
   corpus: Awaited<ReturnType<typeof corpusOf>>,
   runDir: string,
-  store: CheckpointStore,
-  last: Encoder,
+  encoder: Encoder,
+  which: string,
   log: (l: string) => void,
 ): Promise<EvalReport> {
-  const bestDir = store.best()?.dir;
-  const encoder = bestDir ? await Encoder.load(bestDir, { device: config.device }) : last;
   const testSets: EvalSet[] = await loadEvalSets(sourceFor(corpus, config, 'test'), Number.MAX_SAFE_INTEGER);
   const report = await evaluate(encoder, testSets, {
     distractors: config.validation.distractors,
@@ -465,40 +467,31 @@ async function testEvaluation(
     maxCodeLength: config.data.max_code_length,
     bm25: true,
   });
-  log(
-    formatEvalReport(
-      `test split, ${bestDir ? `best checkpoint (${basename(bestDir)})` : 'last model'}, beside BM25:`,
-      report,
-    ),
-  );
+  log(formatEvalReport(`test split, ${which}, beside BM25:`, report));
   writeFileSync(
     join(runDir, 'test-results.json'),
-    `${JSON.stringify({ checkpoint: bestDir ?? null, ...report }, null, 2)}\n`,
+    `${JSON.stringify({ model: which, ...report }, null, 2)}\n`,
   );
-  if (encoder !== last) await encoder.dispose();
   return report;
 }
 
-/** Indexes the test split with the best model and answers the config's sample query: the search a user will run. */
+/** Indexes the test split with a model and answers the config's sample query: the search a user will run. */
 async function searchTestSplit(
   config: TrainConfig,
   corpus: Awaited<ReturnType<typeof corpusOf>>,
   runDir: string,
-  store: CheckpointStore,
-  last: Encoder,
+  encoder: Encoder,
+  modelDir: string | null,
   log: (l: string) => void,
 ): Promise<TrainResult['search']> {
-  const bestDir = store.best()?.dir ?? store.latest().checkpoint?.dir;
-  const encoder = bestDir ? await Encoder.load(bestDir, { device: config.device }) : last;
   const snippets = [];
   for await (const r of sourceFor(corpus, config, 'test').records()) snippets.push(snippetOf(r));
   if (snippets.length === 0) {
     log('search: the test split is empty, nothing to index');
-    if (encoder !== last) await encoder.dispose();
     return undefined;
   }
   const t0 = performance.now();
-  const index = await CodeIndex.build(encoder, snippets, bestDir ? { modelSource: bestDir } : {});
+  const index = await CodeIndex.build(encoder, snippets, modelDir ? { modelSource: modelDir } : {});
   const file = join(runDir, 'test-split.index');
   index.save(file);
   log(
@@ -511,6 +504,5 @@ async function searchTestSplit(
     log(`  ${h.path}:${h.startLine}  ${h.score.toFixed(3)}  ${h.name}`);
     for (const line of preview(h.code, 2)) log(`      ${line}`);
   }
-  if (encoder !== last) await encoder.dispose();
   return { query, index: file, hits };
 }
