@@ -97,6 +97,11 @@ export const CONFIG_SCHEMA: Record<string, FieldSpec> = {
         min: 300,
         doc: 'vocabulary of a trained BPE',
       },
+      code_aware: {
+        kind: 'boolean',
+        default: true,
+        doc: 'a trained BPE splits identifiers (camelCase, snake_case) into lowercase words first, as BM25 does',
+      },
       train_examples: {
         kind: 'number',
         default: 20000,
@@ -297,7 +302,7 @@ export interface TrainConfig {
     shuffle_buffer: number;
     max_train_examples: number | null;
   };
-  tokenizer: { path: string | null; vocab_size: number; train_examples: number };
+  tokenizer: { path: string | null; vocab_size: number; code_aware: boolean; train_examples: number };
   model: {
     from: string;
     type: 'bert' | 'roberta';

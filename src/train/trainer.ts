@@ -194,6 +194,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       {
         modelType: config.model.type,
         vocabSize: config.tokenizer.vocab_size,
+        codeAware: config.tokenizer.code_aware,
       },
     );
     log(

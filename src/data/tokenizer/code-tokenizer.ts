@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import type { Tokenizer } from 'tokenizers';
 import { trainBpe } from './bpe-trainer.js';
 import { type SequenceTemplates, templatesFromPostProcessor } from './sequence-template.js';
-import { buildTokenizerJson, MODEL_TYPES, type ModelType, SPECIAL_TOKENS } from './tokenizer-json.js';
+import {
+  buildTokenizerJson,
+  codeAwareNormalize,
+  MODEL_TYPES,
+  type ModelType,
+  SPECIAL_TOKENS,
+} from './tokenizer-json.js';
 
 const require = createRequire(import.meta.url);
 const tk = require('tokenizers') as typeof import('tokenizers');
@@ -28,6 +34,8 @@ export interface TokenizerTrainConfig {
   minFrequency?: number;
   /** Stop reading training text after this many characters (default 8 MB): BPE's vocabulary settles early. */
   maxChars?: number;
+  /** Split identifiers into lowercase words before BPE (CODE_AWARE_SPLITS); default false: plain byte-level. */
+  codeAware?: boolean;
 }
 
 const NAMES = {
@@ -110,7 +118,7 @@ export class CodeTokenizer {
     if (!MODEL_TYPES.includes(cfg.modelType)) {
       throw new Error(`tokenizer modelType must be one of ${MODEL_TYPES.join(', ')}, got "${cfg.modelType}"`);
     }
-    const counts = await countWords(texts, cfg.maxChars ?? 8_000_000);
+    const counts = await countWords(texts, cfg.maxChars ?? 8_000_000, cfg.codeAware ?? false);
     const model = trainBpe(counts, {
       vocabSize: cfg.vocabSize,
       specialTokens: SPECIAL_TOKENS[cfg.modelType].order,
@@ -118,7 +126,7 @@ export class CodeTokenizer {
       minFrequency: cfg.minFrequency ?? 2,
     });
     return CodeTokenizer.fromJson(
-      JSON.stringify(buildTokenizerJson(model, cfg.modelType)),
+      JSON.stringify(buildTokenizerJson(model, cfg.modelType, cfg.codeAware ?? false)),
       'trained tokenizer',
     );
   }
@@ -179,12 +187,20 @@ export class CodeTokenizer {
 async function countWords(
   texts: AsyncIterable<string> | Iterable<string>,
   maxChars: number,
+  codeAware: boolean,
 ): Promise<Map<string, number>> {
-  const pre = tk.byteLevelPreTokenizer(false, true);
+  const pre = codeAware
+    ? tk.sequencePreTokenizer([
+        tk.whitespaceSplitPreTokenizer(),
+        tk.punctuationPreTokenizer('isolated'),
+        tk.byteLevelPreTokenizer(true, false),
+      ])
+    : tk.byteLevelPreTokenizer(false, true);
   const counts = new Map<string, number>();
   let chars = 0;
   for await (const text of texts) {
-    for (const [word] of pre.preTokenizeString(text)) counts.set(word, (counts.get(word) ?? 0) + 1);
+    const normalized = codeAware ? codeAwareNormalize(text) : text;
+    for (const [word] of pre.preTokenizeString(normalized)) counts.set(word, (counts.get(word) ?? 0) + 1);
     chars += text.length;
     if (chars >= maxChars) break;
   }

@@ -35,6 +35,46 @@ export const SPECIAL_TOKENS: Record<ModelType, SpecialTokenNames & { order: stri
 
 const BYTE_LEVEL = { add_prefix_space: false, trim_offsets: true, use_regex: true };
 
+/**
+ * Code-aware splitting, as BM25's tokenizer does it: camelCase and snake_case identifiers become lowercase words
+ * (`filePath` -> `file path`, `count_lines` -> `count _ lines`), punctuation stands alone, and every word gets
+ * the same leading-space byte, so "lines" in a docstring and in `count_lines` is one token. The layout of the
+ * code (case, indentation, newlines) is not kept: decoding gives the words, not the source.
+ */
+export const CODE_AWARE_SPLITS: readonly [RegExp, string][] = [
+  [/(?<=[a-z0-9])(?=[A-Z])/g, ' '],
+  [/(?<=[A-Z])(?=[A-Z][a-z])/g, ' '],
+  [/_/g, ' _ '],
+];
+
+/** The same normalization in JavaScript, for counting words when training (encoding runs the Rust one). */
+export function codeAwareNormalize(text: string): string {
+  let out = text;
+  for (const [pattern, content] of CODE_AWARE_SPLITS) out = out.replace(pattern, content);
+  return out.toLowerCase();
+}
+
+const CODE_AWARE_NORMALIZER = {
+  type: 'Sequence',
+  normalizers: [
+    ...CODE_AWARE_SPLITS.map(([pattern, content]) =>
+      pattern.source === '_'
+        ? { type: 'Replace', pattern: { String: '_' }, content }
+        : { type: 'Replace', pattern: { Regex: pattern.source }, content },
+    ),
+    { type: 'Lowercase' },
+  ],
+};
+
+const CODE_AWARE_PRE_TOKENIZER = {
+  type: 'Sequence',
+  pretokenizers: [
+    { type: 'WhitespaceSplit' },
+    { type: 'Punctuation', behavior: 'Isolated' },
+    { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: false },
+  ],
+};
+
 function postProcessor(type: ModelType, vocab: Map<string, number>): object {
   const s = SPECIAL_TOKENS[type];
   const id = (t: string) => vocab.get(t)!;
@@ -58,7 +98,7 @@ function postProcessor(type: ModelType, vocab: Map<string, number>): object {
 }
 
 /** The tokenizer.json object of a byte-level BPE model for a model type. */
-export function buildTokenizerJson(model: BpeModel, type: ModelType): object {
+export function buildTokenizerJson(model: BpeModel, type: ModelType, codeAware = false): object {
   const s = SPECIAL_TOKENS[type];
   const addedTokens = s.order.map((content) => ({
     id: model.vocab.get(content),
@@ -75,8 +115,8 @@ export function buildTokenizerJson(model: BpeModel, type: ModelType): object {
     truncation: null,
     padding: null,
     added_tokens: addedTokens,
-    normalizer: null,
-    pre_tokenizer: { type: 'ByteLevel', ...BYTE_LEVEL },
+    normalizer: codeAware ? CODE_AWARE_NORMALIZER : null,
+    pre_tokenizer: codeAware ? CODE_AWARE_PRE_TOKENIZER : { type: 'ByteLevel', ...BYTE_LEVEL },
     post_processor: postProcessor(type, model.vocab),
     decoder: { type: 'ByteLevel', ...BYTE_LEVEL },
     model: {
