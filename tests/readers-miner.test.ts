@@ -41,6 +41,9 @@ describe('reading a mined corpus', () => {
       expect(r.language).toBe('python');
       expect(r.docstring).toMatch(/^Multiply every value by the factor number \d+\./);
       expect(r.code).toContain(`def ${r.funcName.split('.').at(-1)}(`);
+      // Where the function is in its file: the i-th function starts after i functions of 9 lines and a blank.
+      const i = Number(/scale_(\d+)/.exec(r.funcName)![1]);
+      expect([r.startLine, r.endLine]).toEqual([1 + 11 * i, 9 + 11 * i]);
     }
   });
 });

@@ -68,6 +68,11 @@ export function parseCsnObject(value: unknown, defaults: CsnDefaults): Parsed {
   if (docstringTokens) record.docstringTokens = docstringTokens;
   const sha = str(obj, 'sha');
   if (sha !== undefined) record.sha = sha;
+  // The miner's additions: where the function is in its file.
+  const start = obj['start_line'];
+  const end = obj['end_line'];
+  if (Number.isInteger(start) && (start as number) >= 1) record.startLine = start as number;
+  if (Number.isInteger(end) && (end as number) >= (record.startLine ?? 1)) record.endLine = end as number;
   return { record };
 }
 
