@@ -1,6 +1,14 @@
 // The public API of secora.
 
 export {
+  ConfigError,
+  configHelp,
+  loadConfig,
+  parseConfig,
+  type TrainConfig,
+} from './config/config.js';
+
+export {
   type Batch,
   Batcher,
   type BatcherConfig,
@@ -111,3 +119,8 @@ export {
   indexRepository,
 } from './search/index-repository.js';
 export type { SearchHit, Snippet } from './search/snippet.js';
+export { CheckpointStore } from './train/checkpoint-store.js';
+export { learningRate, type ScheduleConfig } from './train/schedule.js';
+export { StopRequest } from './train/stop-signal.js';
+export { EventFileWriter } from './train/tfevents.js';
+export { type TrainOptions, type TrainResult, train } from './train/trainer.js';

@@ -2,6 +2,7 @@
 // retrieval task and a word-level tokenizer built in memory.
 import { Tokenizer, templateProcessing, WordLevel, whitespacePreTokenizer } from 'tokenizers';
 import type { TokenBatch } from '../src/data/token-batch.js';
+import { mulberry32 } from '../src/eval/seeded-shuffle.js';
 import { defaultEncoderConfig, type EncoderConfig } from '../src/model/config.js';
 import { native } from '../src/native.js';
 
@@ -25,17 +26,8 @@ export function tinyConfig(overrides: Partial<EncoderConfig> = {}): EncoderConfi
   });
 }
 
-/** A deterministic pseudo-random stream (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic pseudo-random stream: the project's own mulberry32. */
+export const rng = mulberry32;
 
 /** Rows of random ids in [3, vocab) with random lengths in [minLen, seqLen], padded with padId. */
 export function randomBatch(
