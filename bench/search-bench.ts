@@ -131,7 +131,7 @@ async function annBench(): Promise<void> {
     const hnswBuild = (performance.now() - t) / 1000;
     const hnswBytes = hnsw.toBuffer();
     for (const efSearch of [16, 32, 64, 128]) {
-      const index = faiss.Index.fromBuffer(writeSearchParams(Buffer.from(hnswBytes), { efSearch }));
+      const index = faiss().Index.fromBuffer(writeSearchParams(Buffer.from(hnswBytes), { efSearch }));
       const r = timeSearch(index, queries, 10);
       const p50 = ms(percentile(r.lat, 50));
       const recall = recallAt10(r.labels, exact.labels).toFixed(3);
@@ -152,7 +152,7 @@ async function annBench(): Promise<void> {
     const ivfBuild = (performance.now() - t) / 1000;
     const ivfBytes = ivf.toBuffer();
     for (const nprobe of [1, 4, 16, 64]) {
-      const index = faiss.Index.fromBuffer(writeSearchParams(Buffer.from(ivfBytes), { nprobe }));
+      const index = faiss().Index.fromBuffer(writeSearchParams(Buffer.from(ivfBytes), { nprobe }));
       const r = timeSearch(index, queries, 10);
       const p50 = ms(percentile(r.lat, 50));
       const recall = recallAt10(r.labels, exact.labels).toFixed(3);

@@ -116,9 +116,9 @@ export class CodeIndex {
     );
     let index: FaissIndex;
     if (isFlat(header.factory)) {
-      index = faiss.Index.fromBuffer(flatInnerProductBytes(header.dim, vectors));
+      index = faiss().Index.fromBuffer(flatInnerProductBytes(header.dim, vectors));
     } else {
-      index = faiss.Index.fromBuffer(Buffer.from(faissBytes));
+      index = faiss().Index.fromBuffer(Buffer.from(faissBytes));
     }
     if (index.ntotal() !== rows.length) {
       throw new Error(

@@ -12,7 +12,13 @@ import {
 } from './faiss-search-params.js';
 
 export type FaissIndex = Index;
-export const faiss = createRequire(import.meta.url)('faiss-node') as typeof import('faiss-node');
+let faissModule: typeof import('faiss-node') | undefined;
+
+/** faiss-node, loaded on first use: importing secora (or training) needs no faiss until an index is built. */
+export function faiss(): typeof import('faiss-node') {
+  faissModule ??= createRequire(import.meta.url)('faiss-node') as typeof import('faiss-node');
+  return faissModule;
+}
 
 const ROWS_PER_FAISS_CALL = 8192;
 
@@ -42,11 +48,11 @@ export function buildFaiss(
     rows.forEach((row, i) => {
       all.set(row, i * dim);
     });
-    return faiss.Index.fromBuffer(flatInnerProductBytes(dim, all));
+    return faiss().Index.fromBuffer(flatInnerProductBytes(dim, all));
   }
   let index: FaissIndex;
   try {
-    index = faiss.Index.fromFactory(dim, factory, faiss.MetricType.METRIC_INNER_PRODUCT);
+    index = faiss().Index.fromFactory(dim, factory, faiss().MetricType.METRIC_INNER_PRODUCT);
   } catch (error) {
     throw new Error(`faiss could not make an index from '${factory}': ${(error as Error).message}`);
   }
@@ -83,5 +89,5 @@ function applyParams(index: FaissIndex, factory: string, params: FaissSearchPara
     throw new Error(`efSearch was given but '${factory}' (faiss '${kind}') is not an HNSW index`);
   }
   if (wanted.nprobe === undefined && wanted.efSearch === undefined) return index;
-  return faiss.Index.fromBuffer(writeSearchParams(bytes, wanted));
+  return faiss().Index.fromBuffer(writeSearchParams(bytes, wanted));
 }
