@@ -21,7 +21,7 @@ import { MetricsLog } from './metrics-log.js';
 import { ProgressBar } from './progress.js';
 import { learningRate } from './schedule.js';
 import type { StopRequest } from './stop-signal.js';
-import { type EvalReport, type EvalSet, evaluate, formatEvalReport, loadEvalSets } from './validation.js';
+import { type EvalReport, evaluate, formatEvalReport, loadEvalSets } from './validation.js';
 
 export interface TrainOptions {
   configFile: string;
@@ -460,7 +460,7 @@ async function testEvaluation(
   which: string,
   log: (l: string) => void,
 ): Promise<EvalReport> {
-  const testSets: EvalSet[] = await loadEvalSets(sourceFor(corpus, config, 'test'), Number.MAX_SAFE_INTEGER);
+  const testSets = await loadEvalSets(sourceFor(corpus, config, 'test'), Number.MAX_SAFE_INTEGER);
   const report = await evaluate(encoder, testSets, {
     distractors: config.validation.distractors,
     seed: config.seed,

@@ -2,29 +2,22 @@
 // split (the CodeSearchNet protocol), for the model and for BM25 on the same chunks.
 
 import type { DataSource } from '../data/data-source.js';
+import type { CodeRecord } from '../data/record.js';
 import { type CsnScore, csnBm25Mrr, csnMrr, macroMrr } from '../eval/csn-protocol.js';
+import { type LanguagePairs, pairsByLanguage } from '../eval/evaluate-model.js';
 import type { Encoder } from '../model/encoder.js';
 
-export interface EvalSet {
-  language: string;
-  queries: string[];
-  codes: string[];
-}
-
-/** The first `maxPerLanguage` pairs of each language of a split, in the source's stable order. */
-export async function loadEvalSets(source: DataSource, maxPerLanguage: number): Promise<EvalSet[]> {
-  const byLanguage = new Map<string, EvalSet>();
+/** The first `maxPerLanguage` pairs of each language of a split, in the source's stable order (streamed). */
+export async function loadEvalSets(source: DataSource, maxPerLanguage: number): Promise<LanguagePairs[]> {
+  const kept: CodeRecord[] = [];
+  const counts = new Map<string, number>();
   for await (const r of source.records()) {
-    let set = byLanguage.get(r.language);
-    if (!set) {
-      set = { language: r.language, queries: [], codes: [] };
-      byLanguage.set(r.language, set);
-    }
-    if (set.queries.length >= maxPerLanguage) continue;
-    set.queries.push(r.docstring);
-    set.codes.push(r.code);
+    const n = counts.get(r.language) ?? 0;
+    if (n >= maxPerLanguage) continue;
+    counts.set(r.language, n + 1);
+    kept.push(r);
   }
-  return [...byLanguage.values()].sort((a, b) => a.language.localeCompare(b.language));
+  return pairsByLanguage(kept, maxPerLanguage);
 }
 
 export interface LanguageScore {
@@ -51,7 +44,7 @@ function chunking(n: number, distractors: number, seed: number) {
 
 export async function evaluate(
   encoder: Encoder,
-  sets: readonly EvalSet[],
+  sets: readonly LanguagePairs[],
   options: {
     distractors: number;
     seed: number;
@@ -64,9 +57,9 @@ export async function evaluate(
   const dense: CsnScore[] = [];
   const lexical: CsnScore[] = [];
   for (const set of sets) {
-    if (set.queries.length < 2) continue;
-    const opts = chunking(set.queries.length, options.distractors, options.seed);
-    const q = await encoder.embed(set.queries, { maxLength: options.maxQueryLength });
+    if (set.docstrings.length < 2) continue;
+    const opts = chunking(set.docstrings.length, options.distractors, options.seed);
+    const q = await encoder.embed(set.docstrings, { maxLength: options.maxQueryLength });
     const c = await encoder.embed(set.codes, { maxLength: options.maxCodeLength });
     const score = csnMrr(q, c, opts);
     dense.push(score);
@@ -77,7 +70,7 @@ export async function evaluate(
       mrr: score.mrr,
     };
     if (options.bm25) {
-      const b = csnBm25Mrr(set.queries, set.codes, opts);
+      const b = csnBm25Mrr(set.docstrings, set.codes, opts);
       lexical.push(b);
       entry.bm25Mrr = b.mrr;
     }
