@@ -3,15 +3,9 @@
 #include <cmath>
 #include <stdexcept>
 
-namespace secora {
+#include "shape_text.h"
 
-namespace {
-std::string shapeText(at::IntArrayRef s) {
-  std::string out = "[";
-  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
-  return out + "]";
-}
-}  // namespace
+namespace secora {
 
 AdamW::AdamW(std::vector<std::pair<std::string, at::Tensor>> params, AdamWSettings settings)
     : settings_(settings) {

@@ -7,16 +7,11 @@
 
 #include "compat.h"
 #include "safetensors.h"
+#include "shape_text.h"
 
 namespace secora {
 
 namespace {
-
-std::string shapeText(at::IntArrayRef s) {
-  std::string out = "[";
-  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
-  return out + "]";
-}
 
 // Autocast for the scope of one call, in the thread that runs it (autocast state is thread-local).
 class AutocastScope {

@@ -6,10 +6,11 @@ import { configToYaml, loadConfig, type TrainConfig } from '../config/config.js'
 import { Batcher, type BatcherPosition, DEFAULT_BUCKET_POOL } from '../data/batcher/batcher.js';
 import { type DataSource, openDataSource } from '../data/data-source.js';
 import { defaultCorpus } from '../data/miner/default-corpus.js';
-import type { Split } from '../data/record.js';
+import type { CodeRecord, Split } from '../data/record.js';
 import type { TokenBatch } from '../data/token-batch.js';
 import { CodeTokenizer } from '../data/tokenizer/code-tokenizer.js';
 import { trainingTexts } from '../data/tokenizer/training-texts.js';
+import { pairsByLanguage } from '../eval/evaluate-model.js';
 import type { EncoderConfig } from '../model/config.js';
 import { Encoder, type EncoderOptions, type TrainStepResult } from '../model/encoder.js';
 import { native } from '../native.js';
@@ -302,12 +303,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     lastSavedStep = step;
   };
   const validate = async (): Promise<boolean> => {
-    const report = await evaluate(encoder, validSets, {
-      distractors: config.validation.distractors,
-      seed: config.seed,
-      maxQueryLength: config.data.max_query_length,
-      maxCodeLength: config.data.max_code_length,
-    });
+    const report = await evaluate(encoder, validSets, evalOptions(config));
     const values: Record<string, number> = { 'val/mrr': report.mrr };
     for (const l of report.languages) values[`val/mrr/${l.language}`] = l.mrr;
     metrics.log(step, values);
@@ -322,13 +318,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   try {
     if (!resumeFrom) {
-      const baseline = await evaluate(encoder, validSets, {
-        distractors: config.validation.distractors,
-        seed: config.seed,
-        maxQueryLength: config.data.max_query_length,
-        maxCodeLength: config.data.max_code_length,
-        bm25: true,
-      });
+      const baseline = await evaluate(encoder, validSets, { ...evalOptions(config), bm25: true });
       log(
         formatEvalReport(
           'validation before training (untrained model, and BM25 on the same chunks):',
@@ -442,32 +432,39 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const bestDir = store.best()?.dir ?? null;
     const final = bestDir ? await Encoder.load(bestDir, { device: config.device }) : encoder;
     const which = bestDir ? `best checkpoint (${basename(bestDir)})` : 'last model';
-    if (config.evaluation.test) result.test = await testEvaluation(config, corpus, runDir, final, which, log);
+    // The test split, read once for both.
+    const testRecords: CodeRecord[] = [];
+    for await (const r of sourceFor(corpus, config, 'test').records()) testRecords.push(r);
+    if (config.evaluation.test)
+      result.test = await testEvaluation(config, testRecords, runDir, final, which, log);
     if (config.evaluation.index)
-      result.search = await searchTestSplit(config, corpus, runDir, final, bestDir, log);
+      result.search = await searchTestSplit(config, testRecords, runDir, final, bestDir, log);
     if (final !== encoder) await final.dispose();
   }
   await encoder.dispose();
   return result;
 }
 
+/** The options of every evaluation of a run: the CodeSearchNet chunks and the lengths the model was trained on. */
+function evalOptions(config: TrainConfig) {
+  return {
+    distractors: config.validation.distractors,
+    seed: config.seed,
+    maxQueryLength: config.data.max_query_length,
+    maxCodeLength: config.data.max_code_length,
+  };
+}
+
 /** A model on the test split, beside BM25 on the same queries and candidates; written to test-results.json. */
 async function testEvaluation(
   config: TrainConfig,
-  corpus: Awaited<ReturnType<typeof corpusOf>>,
+  records: readonly CodeRecord[],
   runDir: string,
   encoder: Encoder,
   which: string,
   log: (l: string) => void,
 ): Promise<EvalReport> {
-  const testSets = await loadEvalSets(sourceFor(corpus, config, 'test'), Number.MAX_SAFE_INTEGER);
-  const report = await evaluate(encoder, testSets, {
-    distractors: config.validation.distractors,
-    seed: config.seed,
-    maxQueryLength: config.data.max_query_length,
-    maxCodeLength: config.data.max_code_length,
-    bm25: true,
-  });
+  const report = await evaluate(encoder, pairsByLanguage(records), { ...evalOptions(config), bm25: true });
   log(formatEvalReport(`test split, ${which}, beside BM25:`, report));
   writeFileSync(
     join(runDir, 'test-results.json'),
@@ -479,14 +476,13 @@ async function testEvaluation(
 /** Indexes the test split with a model and answers the config's sample query: the search a user will run. */
 async function searchTestSplit(
   config: TrainConfig,
-  corpus: Awaited<ReturnType<typeof corpusOf>>,
+  records: readonly CodeRecord[],
   runDir: string,
   encoder: Encoder,
   modelDir: string | null,
   log: (l: string) => void,
 ): Promise<TrainResult['search']> {
-  const snippets = [];
-  for await (const r of sourceFor(corpus, config, 'test').records()) snippets.push(snippetOf(r));
+  const snippets = records.map(snippetOf);
   if (snippets.length === 0) {
     log('search: the test split is empty, nothing to index');
     return undefined;
