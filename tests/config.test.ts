@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../src/config/config.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { CONFIG_SCHEMA, ConfigError, parseConfig, type TrainConfig } from '../src/config/config.js';
 
 function problems(text: string, sets: string[] = []): string[] {
   try {
@@ -69,5 +69,20 @@ describe('training config', () => {
 
   it('reports YAML syntax errors with their line', () => {
     expect(problems('training:\n  max_steps: 10\n  lr: [1,\n')[0]).toMatch(/^cfg\.yml:\d+: YAML syntax/);
+  });
+});
+
+describe('the config type derived from the schema', () => {
+  it('gives each key the type its spec validates to', () => {
+    // Compile-time checks (npm run typecheck fails if the derivation drifts), plus a value check at run time.
+    expectTypeOf<TrainConfig['name']>().toEqualTypeOf<string | null>();
+    expectTypeOf<TrainConfig['training']['lr']>().toEqualTypeOf<number>();
+    expectTypeOf<TrainConfig['training']['max_steps']>().toEqualTypeOf<number | null>();
+    expectTypeOf<TrainConfig['training']['precision']>().toEqualTypeOf<'fp32' | 'bf16' | 'fp16'>();
+    expectTypeOf<TrainConfig['model']['pooling']>().toEqualTypeOf<'cls' | 'mean' | 'cls_projection'>();
+    expectTypeOf<TrainConfig['data']['languages']>().toEqualTypeOf<string[]>();
+    expectTypeOf<TrainConfig['evaluation']['test']>().toEqualTypeOf<boolean>();
+    const c: TrainConfig = parseConfig('training:\n  max_steps: 3\n', 'cfg.yml');
+    expect(Object.keys(c).sort()).toEqual(Object.keys(CONFIG_SCHEMA).sort());
   });
 });

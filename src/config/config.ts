@@ -2,11 +2,11 @@
 // key, the value and what is allowed; a config with any error never starts a run.
 import { readFileSync } from 'node:fs';
 import { isMap, LineCounter, parseDocument, parse as parseYaml, stringify } from 'yaml';
-import { applySchema, describeSchema, type FieldSpec, type SchemaIssue } from './schema.js';
+import { applySchema, type ConfigOf, describeSchema, type FieldSpec, type SchemaIssue } from './schema.js';
 
 export const LANGUAGES = ['go', 'java', 'javascript', 'php', 'python', 'ruby', 'typescript'] as const;
 
-export const CONFIG_SCHEMA: Record<string, FieldSpec> = {
+export const CONFIG_SCHEMA = {
   name: {
     kind: 'string',
     default: null,
@@ -278,71 +278,13 @@ export const CONFIG_SCHEMA: Record<string, FieldSpec> = {
       },
     },
   },
-};
+} as const satisfies Record<string, FieldSpec>;
 
-export type Objective = 'pairs' | 'simcse' | 'both';
-export type Precision = 'fp32' | 'bf16' | 'fp16';
-export type ScheduleName = 'constant' | 'linear' | 'cosine';
-
-export interface TrainConfig {
-  name: string | null;
-  output_dir: string;
-  seed: number;
-  device: string;
-  deterministic: boolean;
-  threads: number | null;
-  data: {
-    source: 'default' | 'codesearchnet' | 'hf-parquet' | 'graphcodebert';
-    path: string | null;
-    languages: string[];
-    max_query_length: number;
-    max_code_length: number;
-    bucketing: boolean;
-    prefetch: number;
-    shuffle_buffer: number;
-    max_train_examples: number | null;
-  };
-  tokenizer: { path: string | null; vocab_size: number; code_aware: boolean; train_examples: number };
-  model: {
-    from: string;
-    type: 'bert' | 'roberta';
-    hidden_size: number;
-    num_layers: number;
-    num_heads: number;
-    intermediate_size: number;
-    max_positions: number;
-    dropout: number;
-    attention_dropout: number;
-    layer_norm_eps: number;
-    pooling: 'cls' | 'mean' | 'cls_projection';
-    embedding_size: number;
-  };
-  training: {
-    objective: Objective;
-    temperature: number;
-    symmetric: boolean;
-    batch_size: number;
-    grad_cache_micro_batch: number;
-    grad_accumulation: number;
-    optimizer: 'adamw';
-    lr: number;
-    weight_decay: number;
-    beta1: number;
-    beta2: number;
-    eps: number;
-    schedule: ScheduleName;
-    warmup_steps: number;
-    min_lr_ratio: number;
-    epochs: number | null;
-    max_steps: number | null;
-    max_grad_norm: number;
-    precision: Precision;
-    log_interval: number;
-  };
-  validation: { interval: number; distractors: number; max_queries: number };
-  evaluation: { test: boolean; index: boolean; sample_query: string };
-  checkpoint: { interval: number; keep: number };
-}
+/** The validated config. Its type is derived from CONFIG_SCHEMA: a key is added in the schema alone. */
+export type TrainConfig = ConfigOf<typeof CONFIG_SCHEMA>;
+export type Objective = TrainConfig['training']['objective'];
+export type Precision = TrainConfig['training']['precision'];
+export type ScheduleName = TrainConfig['training']['schedule'];
 
 /** A config that cannot run: every problem, each on its own line with file, line and key. */
 export class ConfigError extends Error {
@@ -464,7 +406,7 @@ export function parseConfig(text: string, file: string, sets: string[] = []): Tr
   }
   const issues: SchemaIssue[] = [];
   applyOverrides(raw as Record<string, unknown>, sets, issues);
-  const config = applySchema(CONFIG_SCHEMA, raw, '', issues) as unknown as TrainConfig;
+  const config: TrainConfig = applySchema(CONFIG_SCHEMA, raw, '', issues);
   if (issues.length === 0) issues.push(...crossChecks(config));
   if (issues.length > 0) {
     const where = (key: string): string => {

@@ -15,8 +15,30 @@ export type FieldSpec =
   | { kind: 'string'; default: string | null; nullable?: boolean; doc: string }
   | { kind: 'enum'; values: readonly string[]; default: string; doc: string }
   | { kind: 'boolean'; default: boolean; doc: string }
-  | { kind: 'list'; values?: readonly string[]; default: string[]; doc: string }
+  | { kind: 'list'; values?: readonly string[]; default: readonly string[]; doc: string }
   | { kind: 'section'; fields: Record<string, FieldSpec>; doc: string };
+
+/** The value a field validates to, derived from its spec (so a config's type is written once, as its schema). */
+export type ValueOf<F> = F extends { kind: 'section'; fields: infer S }
+  ? ConfigOf<S>
+  : F extends { kind: 'number'; nullable: true }
+    ? number | null
+    : F extends { kind: 'number' }
+      ? number
+      : F extends { kind: 'string'; nullable: true }
+        ? string | null
+        : F extends { kind: 'string' }
+          ? string
+          : F extends { kind: 'enum'; values: readonly (infer V)[] }
+            ? V
+            : F extends { kind: 'boolean' }
+              ? boolean
+              : F extends { kind: 'list' }
+                ? string[]
+                : never;
+
+/** The validated object a schema describes. */
+export type ConfigOf<S> = { -readonly [K in keyof S]: ValueOf<S[K]> };
 
 export interface SchemaIssue {
   /** Dotted key path, e.g. "training.lr". */
@@ -110,7 +132,7 @@ function checkValue(spec: FieldSpec, value: unknown, key: string, issues: Schema
       return list;
     }
     case 'section':
-      return applySchema(spec.fields, value, key, issues);
+      return checkSection(spec.fields, value, key, issues);
   }
 }
 
@@ -122,8 +144,20 @@ function defaults(fields: Record<string, FieldSpec>): Record<string, unknown> {
   return out;
 }
 
-/** Validates `value` against `fields`, fills in defaults, and records every problem in `issues`. */
-export function applySchema(
+/**
+ * Validates `value` against `fields`, fills in defaults, and records every problem in `issues`. The result has
+ * the schema's derived type; it is only complete when `issues` stayed empty.
+ */
+export function applySchema<S extends Record<string, FieldSpec>>(
+  fields: S,
+  value: unknown,
+  prefix: string,
+  issues: SchemaIssue[],
+): ConfigOf<S> {
+  return checkSection(fields, value, prefix, issues) as ConfigOf<S>;
+}
+
+function checkSection(
   fields: Record<string, FieldSpec>,
   value: unknown,
   prefix: string,
