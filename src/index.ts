@@ -92,6 +92,7 @@ export {
   type Pooling,
   validateEncoderConfig,
 } from './model/config.js';
+export { type Embedder, embedAll, normalizeInPlace } from './model/embedder.js';
 export {
   Encoder,
   type EncoderOptions,
@@ -109,7 +110,6 @@ export {
   type SearchOptions,
 } from './search/code-index.js';
 export { codeTokens, STOP_WORDS } from './search/code-tokens.js';
-export { type Embedder, embedAll, normalizeInPlace } from './search/embedder.js';
 export type { FaissSearchParams } from './search/faiss-search-params.js';
 export { reciprocalRankFusion, weightedFusion } from './search/fusion.js';
 export { HashingEmbedder } from './search/hashing-embedder.js';

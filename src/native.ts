@@ -1,11 +1,10 @@
 // The one place that loads the native addon (build-native/Release/secora.node). When loading fails, the
 // error says why and which command fixes it.
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { EncoderConfig } from './model/config.js';
+import { packageRoot } from './package-root.js';
 
 /** One CUDA device as the addon sees it. */
 export interface CudaDeviceInfo {
@@ -127,19 +126,7 @@ export interface NativeAddon {
 /** The addon's ABI version this TypeScript expects; native/addon.cc sets the other side. */
 export const EXPECTED_ABI_VERSION = 2;
 
-/** The folder of secora's package.json: src/ or dist/ sit one below it, a compiled benchmark deeper. */
-function findPackageRoot(from: string): string {
-  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
-    try {
-      if (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name === 'secora') return dir;
-    } catch {
-      // no package.json here: go up
-    }
-  }
-  return resolve(from, '..');
-}
-
-export const packageRoot = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
+export { packageRoot };
 
 /** Where the addon is looked for: SECORA_ADDON, else the build folder of this package. */
 export function addonPath(env: NodeJS.ProcessEnv = process.env): string {

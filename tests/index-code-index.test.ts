@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Embedder } from '../src/model/embedder.js';
 import { FLAT_LIMIT, factoryAfterUpdate } from '../src/search/choose-factory.js';
 import { CodeIndex, ModelMismatchError } from '../src/search/code-index.js';
-import type { Embedder } from '../src/search/embedder.js';
 import { HashingEmbedder } from '../src/search/hashing-embedder.js';
 import { manySnippets, SNIPPETS } from './search-fixtures.js';
 

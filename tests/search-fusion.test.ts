@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { embedAll } from '../src/search/embedder.js';
+import { embedAll } from '../src/model/embedder.js';
 import {
   competitionRanks,
   reciprocalRankFusion,

@@ -2,8 +2,8 @@
 // the whole language corpus and over CodeSearchNet's graded annotations, each for the model, BM25 on the same
 // queries and candidates, and their reciprocal-rank fusion.
 import type { CodeRecord } from '../data/record.js';
+import { type Embedder, embedAll } from '../model/embedder.js';
 import { Bm25Index } from '../search/bm25.js';
-import { type Embedder, embedAll } from '../search/embedder.js';
 import { reciprocalRankFusionScores } from '../search/fusion.js';
 import type { Annotation } from './annotations.js';
 import { evaluateRankers, type Judgments, type RetrievalScores } from './corpus-retrieval.js';

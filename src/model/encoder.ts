@@ -19,6 +19,7 @@ import {
   toHfConfig,
   validateEncoderConfig,
 } from './config.js';
+import type { Embedder } from './embedder.js';
 import { tokenizeBatch } from './tokenize.js';
 
 export type Precision = 'fp32' | 'bf16' | 'fp16';
@@ -89,7 +90,7 @@ function loadTokenizer(t: Tokenizer | string | undefined): Tokenizer | undefined
   return Tokenizer.fromFile(t);
 }
 
-export class Encoder {
+export class Encoder implements Embedder {
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
 

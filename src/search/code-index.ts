@@ -5,9 +5,10 @@
 // Removal keeps a tombstone (the slot becomes null and is skipped at search) because faiss's HNSW cannot
 // remove vectors (and faiss-node aborts the process if asked). When tombstones pass a quarter of the slots,
 // the faiss index is rebuilt from the stored vectors of the live slots.
+
+import { type Embedder, embedAll } from '../model/embedder.js';
 import { Bm25Index } from './bm25.js';
 import { chooseFactory } from './choose-factory.js';
-import { type Embedder, embedAll } from './embedder.js';
 import { addRows, buildFaiss, type FaissIndex, faiss, isFlat } from './faiss-build.js';
 import { flatInnerProductBytes } from './faiss-flat-bytes.js';
 import type { FaissSearchParams } from './faiss-search-params.js';

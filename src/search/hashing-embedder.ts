@@ -1,7 +1,8 @@
 // A lexical baseline with the Embedder interface: a hashed bag of code subtokens (no learning, no model).
 // Useful to test and time the index without a trained model, and as a second baseline beside BM25.
+
+import { type Embedder, normalizeInPlace } from '../model/embedder.js';
 import { codeTokens } from './code-tokens.js';
-import { type Embedder, normalizeInPlace } from './embedder.js';
 
 /** FNV-1a, 32-bit: a fast, stable string hash. */
 export function fnv1a(text: string): number {

@@ -5,9 +5,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mineFunctions } from '../data/miner/mine.js';
 import type { CodeRecord } from '../data/record.js';
+import type { Embedder } from '../model/embedder.js';
 import { factoryAfterUpdate } from './choose-factory.js';
 import { CodeIndex, type CodeIndexOptions } from './code-index.js';
-import type { Embedder } from './embedder.js';
 import { planReindex, type ReindexPlan } from './reindex-plan.js';
 import type { Snippet } from './snippet.js';
 

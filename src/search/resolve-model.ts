@@ -2,8 +2,8 @@
 // (the lexical baseline, no model), or by default the `best` checkpoint of the newest run under runs/.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { Embedder } from '../model/embedder.js';
 import { Encoder } from '../model/encoder.js';
-import type { Embedder } from './embedder.js';
 import { HashingEmbedder } from './hashing-embedder.js';
 
 export interface ResolvedModel {

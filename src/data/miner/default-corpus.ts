@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { packageRoot } from '../../native.js';
+import { packageRoot } from '../../package-root.js';
 import { mineCorpus } from './corpus.js';
 import { MINER_VERSION } from './mine.js';
 import type { MineReport } from './report.js';

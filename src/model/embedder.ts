@@ -1,5 +1,5 @@
-// What the index needs from a model: a name that identifies it, a width, and a way to embed a batch.
-// `Encoder` (src/model) satisfies it; so does HashingEmbedder, the lexical baseline.
+// What an index or an evaluation needs from a model: a name that identifies it, a width, and a way to embed a
+// batch. `Encoder` implements it; so does HashingEmbedder (src/search), the lexical baseline.
 
 export interface Embedder {
   /** Identifies the model that made the vectors; an index refuses to be searched with another. */
