@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { EventFileWriter } from './tfevents.js';
 
 export class MetricsLog {
-  readonly jsonlPath: string;
+  private readonly jsonlPath: string;
   private readonly events: EventFileWriter;
 
   constructor(runDir: string) {
@@ -12,18 +12,10 @@ export class MetricsLog {
     this.events = new EventFileWriter(runDir);
   }
 
-  get eventsPath(): string {
-    return this.events.path;
-  }
-
   log(step: number, values: Record<string, number>): void {
     const time = Date.now() / 1000;
     this.events.scalars(step, values, time);
     appendFileSync(this.jsonlPath, `${JSON.stringify({ step, time, ...values })}\n`);
-  }
-
-  flush(): void {
-    this.events.flush();
   }
 
   close(): void {
