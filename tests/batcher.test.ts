@@ -47,6 +47,16 @@ describe('padBatch', () => {
     expect(padBatch([{ ids: [5, 6, 7] }], 0, 8).seqLen).toBe(8);
     expect(padBatch([{ ids: [5] }], 0).tokenTypeIds).toBeUndefined();
   });
+
+  it("takes the tokenizer's typed arrays as they are", () => {
+    const b = padBatch(
+      [{ ids: Uint32Array.of(5, 6), typeIds: Uint32Array.of(0, 1) }, { ids: Uint32Array.of(8) }],
+      9,
+    );
+    expect([...b.inputIds]).toEqual([5, 6, 8, 9]);
+    expect([...b.attentionMask]).toEqual([1, 1, 1, 0]);
+    expect([...b.tokenTypeIds!]).toEqual([0, 1, 0, 0]);
+  });
 });
 
 describe('Batcher', () => {

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Encoder } from '../src/model/encoder.js';
-import { padRows } from '../src/model/tokenize.js';
 import { maxAbsDiff, tinyConfig, wordTokenizer } from './encoder-helpers.js';
 
 const words = 'def return parse open file read the a list of lines json value sum numbers add two'.split(' ');
@@ -14,16 +13,6 @@ const texts = [
   'open a file read the list of lines return lines',
   'add',
 ];
-
-describe('padRows', () => {
-  it('pads to the longest row with the pad id and mask 0', () => {
-    const b = padRows([{ ids: [5, 6, 7] }, { ids: [8], typeIds: [1] }], 9);
-    expect(b).toMatchObject({ batchSize: 2, seqLen: 3 });
-    expect([...b.inputIds]).toEqual([5, 6, 7, 8, 9, 9]);
-    expect([...b.attentionMask]).toEqual([1, 1, 1, 1, 0, 0]);
-    expect([...b.tokenTypeIds!]).toEqual([0, 0, 0, 1, 0, 0]);
-  });
-});
 
 describe('Encoder.embed', () => {
   it('returns one unit-length row per text, the same whatever the batch and its padding', async () => {

@@ -1,10 +1,16 @@
-// Packs token sequences into one TokenBatch padded to the longest sequence of the batch (not to the maximum).
+// Packs token sequences into one TokenBatch padded to the longest sequence of the batch (not to the maximum):
+// the batcher's rows and the tokenizer's encodings alike. Pure.
 import type { TokenBatch } from '../token-batch.js';
 
 export interface TokenRow {
-  ids: readonly number[];
-  typeIds?: readonly number[];
+  ids: ArrayLike<number>;
+  typeIds?: ArrayLike<number>;
 }
+
+const anyNonZero = (values: ArrayLike<number> | undefined): boolean => {
+  for (let i = 0; i < (values?.length ?? 0); i++) if (values![i] !== 0) return true;
+  return false;
+};
 
 export function padBatch(rows: readonly TokenRow[], padId: number, padToMultipleOf = 1): TokenBatch {
   if (rows.length === 0) throw new RangeError('padBatch needs at least one row');
@@ -13,7 +19,7 @@ export function padBatch(rows: readonly TokenRow[], padId: number, padToMultiple
   const seqLen = Math.ceil(longest / padToMultipleOf) * padToMultipleOf;
   const inputIds = new Int32Array(rows.length * seqLen).fill(padId);
   const attentionMask = new Uint8Array(rows.length * seqLen);
-  const withTypes = rows.some((r) => r.typeIds?.some((t) => t !== 0));
+  const withTypes = rows.some((r) => anyNonZero(r.typeIds));
   const tokenTypeIds = withTypes ? new Int32Array(rows.length * seqLen) : undefined;
   rows.forEach((r, i) => {
     const at = i * seqLen;
