@@ -1,18 +1,22 @@
 // The GPU checks, run on the device machine by scripts/device/gpu-check.sh against the CUDA build of the addon.
 // Writes $OUT/gpu-results.json, and the files the Python side (gpu-check-hf.py) compares with transformers.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CodeTokenizer } from '../../dist/data/tokenizer/code-tokenizer.js';
 import { defaultEncoderConfig } from '../../dist/model/config.js';
 import { Encoder } from '../../dist/model/encoder.js';
 import { native } from '../../dist/native.js';
+import { readSafetensors } from '../../dist/safetensors.js';
 
 const out = process.env.OUT ?? '/tmp/out';
 const work = process.env.WORK ?? '/tmp/gpu-work';
 mkdirSync(work, { recursive: true });
 const results = { checks: {}, timings: {} };
 const save = () => writeFileSync(join(out, 'gpu-results.json'), `${JSON.stringify(results, null, 2)}\n`);
+// SECORA_CHECK_ONLY=a,b runs only the checks named (a dry run of some on a developer machine).
+const only = process.env.SECORA_CHECK_ONLY?.split(',');
 const attempt = async (name, fn) => {
+  if (only && !only.includes(name)) return;
   const t0 = performance.now();
   try {
     results.checks[name] = { ok: true, ...(await fn()), seconds: (performance.now() - t0) / 1000 };
@@ -141,6 +145,87 @@ await attempt('tokenizer-for-transformers', async () => {
   const ids = await tok.encodeBatch(samples);
   writeFileSync(join(work, 'saved-tokenizer-ids.json'), JSON.stringify({ samples, ids, cls: tok.special.cls, sep: tok.special.sep }));
   return { vocab: tok.vocabSize };
+});
+// Dropout on the device (fused attention draws from the device's default generator): restoring the RNG state
+// must give the same GradCache step again.
+await attempt('rng-state-repeats-step', async () => {
+  const a = batchOf(24, 32, config.vocabSize, 5);
+  const b = batchOf(24, 32, config.vocabSize, 6);
+  const enc = new (native().NativeEncoder)({ config, seed: 4, device });
+  const state = enc.getRngState();
+  const args = { objective: 'pairs', a, b, temperature: 0.05, symmetric: true, lr: 1e-3, microBatch: 8, apply: false };
+  const first = await enc.trainStep(args);
+  enc.setRngState(state);
+  const again = await enc.trainStep(args);
+  return { lossFirst: first.loss, lossAgain: again.loss, equal: first.loss === again.loss };
+});
+
+// Against transformers' own outputs (tests/fixtures/hf-parity, made by scripts/device/make-hf-parity.py): the
+// same hidden states in float64 on both devices, and in float32 on the GPU.
+await attempt('hf-parity', async () => {
+  const worst = {};
+  for (const model of ['bert', 'roberta']) {
+    const dir = `tests/fixtures/hf-parity/${model}`;
+    const io = readSafetensors(`${dir}/io.safetensors`).tensors;
+    const [B, S] = io.get('input_ids').shape;
+    const batch = {
+      inputIds: Int32Array.from(io.get('input_ids').data, Number),
+      attentionMask: Uint8Array.from(io.get('attention_mask').data, Number),
+      tokenTypeIds: Int32Array.from(io.get('token_type_ids').data, Number),
+      batchSize: B,
+      seqLen: S,
+    };
+    const want = io.get('last_hidden_state');
+    const H = want.shape[2];
+    const hf = JSON.parse(readFileSync(`${dir}/config.json`, 'utf8'));
+    const encoderConfig = {
+      modelType: hf.model_type, vocabSize: hf.vocab_size, hiddenSize: hf.hidden_size,
+      numHiddenLayers: hf.num_hidden_layers, numAttentionHeads: hf.num_attention_heads,
+      intermediateSize: hf.intermediate_size, maxPositionEmbeddings: hf.max_position_embeddings,
+      typeVocabSize: hf.type_vocab_size, layerNormEps: hf.layer_norm_eps,
+      hiddenDropoutProb: hf.hidden_dropout_prob, attentionProbsDropoutProb: hf.attention_probs_dropout_prob,
+      padTokenId: hf.pad_token_id, pooling: 'cls', embeddingSize: hf.hidden_size,
+    };
+    for (const [dev, dtype] of [['cpu', 'float64'], [device, 'float64'], [device, 'float32']]) {
+      const enc = new (native().NativeEncoder)({ config: encoderConfig, device: dev, dtype });
+      await enc.loadWeights(`${dir}/model.safetensors`);
+      const h = await enc.hiddenStates(batch);
+      let diff = 0;
+      batch.attentionMask.forEach((m, p) => {
+        if (!m) return;
+        for (let k = 0; k < H; k++) diff = Math.max(diff, Math.abs(h[p * H + k] - want.data[p * H + k]));
+      });
+      worst[`${model}-${dev}-${dtype}`] = diff;
+    }
+  }
+  return { maxHiddenDiff: worst };
+});
+
+// Throughput at the default size with the bare addon, beside the device's matmul rate in the same precision.
+await attempt('throughput-default-size', async () => {
+  const big = small ? config : defaultEncoderConfig({ vocabSize: 16384, pooling: 'cls' });
+  const B = small ? 8 : 256;
+  const S = small ? 32 : 128;
+  const rates = {};
+  for (const precision of small ? ['fp32'] : ['fp32', 'bf16', 'fp16']) {
+    const enc = await Encoder.create(big, { seed: 1, device, precision });
+    const a = batchOf(B, S, big.vocabSize, 2, big.padTokenId);
+    const tokens = a.attentionMask.reduce((s, m) => s + m, 0);
+    const steps = small ? 2 : 10;
+    for (let i = 0; i < 2; i++) await enc.trainStep({ objective: 'simcse', a, temperature: 0.05, lr: 1e-4 });
+    let t0 = performance.now();
+    for (let i = 0; i < steps; i++) await enc.trainStep({ objective: 'simcse', a, temperature: 0.05, lr: 1e-4 });
+    const train = (2 * tokens * steps) / ((performance.now() - t0) / 1000);
+    await enc.embedTokens(a);
+    t0 = performance.now();
+    for (let i = 0; i < steps; i++) await enc.embedTokens(a);
+    const embed = (tokens * steps) / ((performance.now() - t0) / 1000);
+    await enc.dispose();
+    const matmul = native().matmulRate({ size: small ? 256 : 4096, dtype: precision, device, iterations: small ? 2 : 20 });
+    rates[precision] = { trainTokensPerSecond: train, embedTokensPerSecond: embed, matmulGflops: matmul };
+  }
+  results.timings['default-size'] = rates;
+  return rates;
 });
 save();
 console.log('done');

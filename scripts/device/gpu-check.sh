@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The whole GPU check in one go, on the device machine (no network, no Node.js there: both come in
+# The one GPU check, in one go, on the device machine (no network, no Node.js there: both come in
 # .device-carry/, made on the developer machine). Builds the addon against the machine's PyTorch (CUDA) with the
-# README's SECORA_TORCH_DIR route, then runs gpu-check.mjs and gpu-check-hf.py. Results land in $OUT.
+# README's SECORA_TORCH_DIR route, then runs gpu-check.mjs (CPU/CUDA and Hugging Face parity, precisions,
+# GradCache, RNG state, throughput beside the matmul rate) and gpu-check-hf.py. Results land in $OUT.
+# Dry run of the .mjs on a developer machine: SECORA_CHECK_DEVICE=cpu SECORA_CHECK_SMALL=1 OUT=… node scripts/device/gpu-check.mjs
 set -uo pipefail
 export PYTHONUNBUFFERED=1
 mkdir -p /tmp/nodebin && tar -xJf .device-carry/node.tar.xz -C /tmp/nodebin && export PATH=/tmp/nodebin:$PATH
