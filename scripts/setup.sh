@@ -30,8 +30,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq "${missing[@]}" >/dev/null
+  # apt's output goes to a log, shown when a step fails (a quiet set-up that still says why it stopped).
+  aptlog=$(mktemp)
+  if ! { apt-get update -qq && apt-get install -y -qq "${missing[@]}"; } >"$aptlog" 2>&1; then
+    tail -30 "$aptlog" >&2
+    echo "setup: apt-get failed (above: the end of its output)" >&2
+    exit 1
+  fi
+  rm -f "$aptlog"
 fi
 
 major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
