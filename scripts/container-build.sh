@@ -38,6 +38,7 @@ if [ -z "$engine" ]; then
   fi
 fi
 command -v "$engine" >/dev/null || { echo "container-build: $engine is not installed" >&2; exit 1; }
+kind=$(basename "$engine")   # meson passes the engine's full path
 if ! probe=$("$engine" info 2>&1 >/dev/null); then
   echo "container-build: '$engine info' failed: the engine is not running or not reachable: ${probe%%$'\n'*}" >&2
   exit 1
@@ -77,7 +78,7 @@ rm -rf "$ctx/ca" && mkdir -p "$ctx/ca"
 for crt in /usr/local/share/ca-certificates/*.crt; do [ -f "$crt" ] && cp "$crt" "$ctx/ca/"; done
 
 args=(build -t "$tag" -f Dockerfile --build-arg "BASE=$base" --build-arg "SECORA_TORCH_DIR=$torch_dir")
-[ "$engine" = podman ] && args+=(--isolation chroot)
+[ "$kind" = podman ] && args+=(--isolation chroot)
 echo "container-build: $engine ${args[*]} ."
 "$engine" "${args[@]}" .
 
@@ -85,10 +86,10 @@ if [ -n "$out" ]; then
   mkdir -p "$out"
   archive="$out/secora-$version.oci.tar"
   rm -f "$archive"
-  if [ "$engine" = podman ]; then
-    podman save --format oci-archive -o "$archive" "$tag"
+  if [ "$kind" = podman ]; then
+    "$engine" save --format oci-archive -o "$archive" "$tag"
   else
-    docker save -o "$archive" "$tag"   # docker's save format, which podman and skopeo read as docker-archive
+    "$engine" save -o "$archive" "$tag"   # docker's save format, which podman and skopeo read as docker-archive
   fi
   echo "container-build: saved $archive ($(du -h "$archive" | cut -f1))"
 fi
