@@ -1,11 +1,12 @@
 // `secora-train <config.yml>`: the main job. A thin layer over train(): arguments, signals, the summary.
-import { parseArgs } from 'node:util';
 import { ConfigError, configHelp } from '../config/config.js';
 import { StopRequest } from '../train/stop-signal.js';
 import { train } from '../train/trainer.js';
+import { packageVersion, parseCommandLine } from './args.js';
 import type { CommandMain } from './run.js';
 
 const USAGE = `usage: secora-train <config.yml> [options]
+       secora-train --version
 
   --name NAME          run folder name under output_dir (default: config name + time)
   --resume [RUN]       continue the newest run (or RUN, a name or folder) from its last complete checkpoint
@@ -14,6 +15,7 @@ const USAGE = `usage: secora-train <config.yml> [options]
   --deterministic      bitwise reproducible on CPU (same as --set deterministic=true)
   --progress           a progress line even when stderr is not a terminal
   --help-config        every config key with its default and allowed values
+  --version            the installed secora's version
 
 Ctrl-C (SIGINT) or SIGTERM stops after the current step and writes a checkpoint; a second one exits at once.`;
 
@@ -28,19 +30,27 @@ export const main: CommandMain = async (argv) => {
     resume = takesValue ? next : true;
     args.splice(ri, takesValue ? 2 : 1);
   }
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      name: { type: 'string' },
-      set: { type: 'string', multiple: true },
-      device: { type: 'string' },
-      deterministic: { type: 'boolean' },
-      progress: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-      'help-config': { type: 'boolean' },
+  const { values, positionals } = parseCommandLine(
+    {
+      args,
+      allowPositionals: true,
+      options: {
+        name: { type: 'string' },
+        set: { type: 'string', multiple: true },
+        device: { type: 'string' },
+        deterministic: { type: 'boolean' },
+        progress: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        'help-config': { type: 'boolean' },
+        version: { type: 'boolean', short: 'V' },
+      },
     },
-  });
+    USAGE,
+  );
+  if (values.version) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;

@@ -84,7 +84,15 @@ function runName(config: TrainConfig, configFile: string): string {
 /** The data set's folder and format: the embedded default corpus is mined on first use. */
 async function corpusOf(config: TrainConfig, log: (l: string) => void) {
   if (config.data.source === 'default') {
-    const corpus = await defaultCorpus({ log });
+    // defaultCorpus logs only when it mines: say once that this is a one-time build, and its cost.
+    let told = false;
+    const corpus = await defaultCorpus({
+      log: (line) => {
+        log(line);
+        if (!told) log('  (a one-time build of about 1-2 minutes on 2 cores; every later run reuses it)');
+        told = true;
+      },
+    });
     if (corpus.built) log(`default corpus: mined into ${corpus.dir}`);
     return { format: 'codesearchnet' as const, path: corpus.dir };
   }
