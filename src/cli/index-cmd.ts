@@ -1,7 +1,7 @@
 // `secora index [dir]`: mine every function of a repository and index it; run again, it reads only the
 // files whose [mtime, size] changed and re-embeds only those whose content changed.
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { FileSkip } from '../data/miner/report.js';
 import { CodeIndex } from '../search/code-index.js';
 import { defaultIndexFile } from '../search/index-location.js';
@@ -81,11 +81,12 @@ export const indexCommand: CommandMain = async (argv) => {
       throw new Error(`--max-file-bytes must be a positive integer, got '${values['max-file-bytes']}'`);
   }
   const out = resolve(values.out ?? defaultIndexFile(root));
+  mkdirSync(dirname(out), { recursive: true });
   const say = values.quiet ? () => {} : (line: string) => process.stderr.write(`${line}\n`);
 
   // Re-indexing without --model keeps the model that built the index.
   let spec = values.model;
-  if (spec === undefined && !values.rebuild && existsSync(out)) {
+  if (spec === undefined && existsSync(out)) {
     const info = CodeIndex.describe(out);
     spec = hashingSpec(info.modelId) ?? info.modelSource;
   }
