@@ -115,6 +115,10 @@ export class Encoder implements Embedder {
   static async load(dir: string, options: EncoderOptions = {}): Promise<Encoder> {
     const configPath = join(dir, 'config.json');
     const weightsPath = join(dir, 'model.safetensors');
+    if (!existsSync(dir))
+      throw new Error(
+        `${dir}: no such folder (a model folder holds config.json, model.safetensors, tokenizer.json)`,
+      );
     if (!existsSync(configPath)) throw new Error(`${dir}: no config.json, so not a model folder`);
     if (!existsSync(weightsPath))
       throw new Error(`${dir}: no model.safetensors (only safetensors weights load)`);
