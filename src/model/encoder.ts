@@ -20,6 +20,7 @@ import {
   validateEncoderConfig,
 } from './config.js';
 import type { Embedder } from './embedder.js';
+import type { HfTokenizer } from './hf-tokenizer.js';
 import { tokenizeBatch } from './tokenize.js';
 
 export type Precision = 'fp32' | 'bf16' | 'fp16';
@@ -36,7 +37,7 @@ export interface EncoderOptions {
   /** The parameters' dtype: float32 (default) or float64 (for exact checks). */
   dtype?: 'float32' | 'float64';
   /** A tokenizer, or the path of a tokenizer.json. Encoder.load takes the folder's tokenizer.json by default. */
-  tokenizer?: Tokenizer | string;
+  tokenizer?: HfTokenizer | string;
   /** AdamW settings; change later with configureOptimizer. */
   optimizer?: NativeOptimizerSettings;
   /** The longest input embed() tokenizes to (default: secora.json's, else min(512, the position table)). */
@@ -84,8 +85,8 @@ function withCallSite(error: unknown, site: Error): unknown {
   return error;
 }
 
-function loadTokenizer(t: Tokenizer | string | undefined): Tokenizer | undefined {
-  if (t === undefined || t instanceof Tokenizer) return t;
+function loadTokenizer(t: HfTokenizer | string | undefined): HfTokenizer | undefined {
+  if (t === undefined || typeof t !== 'string') return t;
   if (!existsSync(t)) throw new Error(`tokenizer file ${t} does not exist`);
   return Tokenizer.fromFile(t);
 }
@@ -98,7 +99,7 @@ export class Encoder implements Embedder {
     private readonly nativeEncoder: NativeEncoder,
     readonly config: EncoderConfig,
     readonly precision: Precision,
-    readonly tokenizer: Tokenizer | undefined,
+    readonly tokenizer: HfTokenizer | undefined,
     readonly maxLength: number,
     private id: string,
   ) {}
