@@ -412,15 +412,26 @@ describe('progress', () => {
     step.finish();
     // Lines mode draws every 5 s and at the end.
     expect(out.split('\n').filter(Boolean)).toEqual([
-      'embedding 10/100 functions  10/s  ETA 9s',
-      'embedding 60/100 functions  10/s  ETA 4s',
+      'embedding 50/100 functions  10/s  ETA 5s',
+      'embedding 100/100 functions  10/s',
       'embedding 100 functions in 10.0 s',
     ]);
+    // A step without a count says what it does, and how long it took.
+    expect(progressLine('building faiss', 'steps', 0, undefined, 3)).toBe('building faiss…');
+    let faiss = '';
+    t = 0;
+    const build = progressStep('lines', 'building faiss', 'steps', { write: (s) => (faiss += s) }, () => t);
+    build.update(0, undefined);
+    t = 7000;
+    build.finish();
+    expect(faiss).toBe('building faiss in 7.0 s\n');
     let tty = '';
     let clock = 0;
     const bar = progressStep('tty', 'parsing', 'files', { write: (s) => (tty += s) }, () => clock);
     clock = 1000;
     bar.update(1, 4);
+    clock = 1050;
+    bar.update(2, 4); // within 100 ms of the last line: not drawn
     bar.finish('parsed 4 files');
     expect(tty).toBe('\r\x1b[Kparsing 1/4 files  1.0/s  ETA 3s\r\x1b[Kparsed 4 files\n');
     let quiet = '';

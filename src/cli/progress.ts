@@ -32,6 +32,7 @@ export function progressLine(
   total: number | undefined,
   seconds: number,
 ): string {
+  if (total === undefined && done === 0) return `${name}…`; // a step without a count (building faiss, saving)
   const rate = seconds > 0 ? done / seconds : 0;
   const count = total === undefined ? `${done} ${unit}` : `${done}/${total} ${unit}`;
   const eta =
@@ -47,7 +48,8 @@ export function progressStep(
   now: () => number = () => performance.now(),
 ): ProgressStep {
   const started = now();
-  let last = -Infinity;
+  // The first line waits one interval too: a rate over the first milliseconds means nothing.
+  let last = started;
   let state = { done: 0, total: undefined as number | undefined };
   const interval = mode === 'tty' ? 100 : 5000;
   const draw = (line: string, end: boolean) => {
@@ -66,7 +68,8 @@ export function progressStep(
     finish(summary) {
       if (mode === 'off') return;
       const seconds = (now() - started) / 1000;
-      draw(summary ?? `${name} ${state.done} ${unit} in ${seconds.toFixed(1)} s`, true);
+      const count = state.done > 0 || state.total !== undefined ? ` ${state.done} ${unit}` : '';
+      draw(summary ?? `${name}${count} in ${seconds.toFixed(1)} s`, true);
     },
   };
 }
