@@ -62,6 +62,9 @@ export function formatHits(hits: readonly CollapsedHit[], root?: string, context
     .join('\n\n');
 }
 
+/** secora serve's default largest k. */
+const SERVER_MAX_K = 100;
+
 function integer(flag: string, text: string, min: number): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be an integer >= ${min}, got '${text}'`);
@@ -116,22 +119,22 @@ export const searchCommand: CommandMain = async (argv) => {
       `no index for ${process.cwd()} or a folder above it: make one with 'secora index <folder>', or pass --index FILE`,
     );
   if (!existsSync(file)) throw new Error(`index file not found: ${file} (make one with: secora index <dir>)`);
-  const info = CodeIndex.describe(file);
-  const root = info.root ?? dirname(file);
   // Copies of one function are folded: ask for more hits than shown.
-  const want = values.all ? k : Math.min(info.snippets, k * 4);
+  const want = values.all ? k : k * 4;
+  let root = dirname(file);
 
   let hits: SearchHit[] | undefined;
   if (!values['no-server'] && values.model === undefined && fusion === 'rrf') {
     hits = await searchViaServer(serverUrl(values.server), file, {
       query,
-      k: want,
+      k: Math.min(want, SERVER_MAX_K),
       mode,
       ...(values.lang !== undefined ? { lang: values.lang } : {}),
       ...(values.path !== undefined ? { path: values.path } : {}),
     });
   }
-  if (!hits) {
+  if (hits) root = CodeIndex.describe(file).root ?? root;
+  else {
     const options = {
       k: want,
       language: values.lang,
@@ -139,16 +142,19 @@ export const searchCommand: CommandMain = async (argv) => {
       mode,
       hybrid: mode === 'hybrid' && fusion,
     } as const;
-    if (mode === 'bm25') hits = await CodeIndex.load(file, null).search(query, options);
+    // The file is read once; the model is loaded only for a dense or hybrid search.
+    const index = CodeIndex.load(file, null);
+    root = index.root ?? root;
+    if (mode === 'bm25') hits = await index.search(query, options);
     else {
-      const spec = values.model ?? hashingSpec(info.modelId) ?? info.modelSource;
+      const spec = values.model ?? hashingSpec(index.modelId) ?? index.modelSource;
       if (spec === undefined)
         throw new Error(
-          `${file} does not say where its model '${info.modelId}' is: pass --model <model folder>`,
+          `${file} does not say where its model '${index.modelId}' is: pass --model <model folder>`,
         );
       const model = await resolveModel(spec);
       try {
-        hits = await CodeIndex.load(file, model.embedder).search(query, options);
+        hits = await index.attach(model.embedder, file).search(query, options);
       } finally {
         await model.close();
       }

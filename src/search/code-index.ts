@@ -94,7 +94,7 @@ export class CodeIndex {
   private readonly storedModel: { modelId: string; dim: number };
 
   private constructor(
-    private readonly encoder: Embedder | null,
+    private encoder: Embedder | null,
     private faissIndex: FaissIndex | null,
     private kind: string,
     private searchParams: FaissSearchParams,
@@ -195,6 +195,17 @@ export class CodeIndex {
     loaded.root = header.root;
     if (header.bm25) loaded.bm25Stored = { bytes: bm25Bytes, slots: header.bm25.slots, file };
     return loaded;
+  }
+
+  /**
+   * Gives an index opened without a model (load(file, null)) the model that built it, once its header said
+   * which: `secora search` reads the file once. Another model: ModelMismatchError.
+   */
+  attach(embedder: Embedder, file = 'this index'): this {
+    if (embedder.modelId !== this.storedModel.modelId || embedder.dim !== this.storedModel.dim)
+      throw new ModelMismatchError(file, this.storedModel, embedder);
+    this.encoder = embedder;
+    return this;
   }
 
   /** The faiss factory string of the index ('Flat', 'HNSW32,Flat', …). */
