@@ -1,9 +1,8 @@
 // The public API of secora: what a program needs to embed code, index and search it, train a model and
-// evaluate it. Everything else is internal and may change. (Other parts append their own groups below.)
+// evaluate it (README's "The API" groups it). Everything else is internal and may change. The miner's names
+// come from its modules, not its index, which also exports tree-sitter internals whose types are not public.
 
-// Training: a config (validated, with every key's default and doc) and the main job.
 export { ConfigError, configHelp, loadConfig, parseConfig, type TrainConfig } from './config/config.js';
-// Data: reading corpora, and mining source trees into one.
 export {
   DATA_FORMATS,
   type DataFormat,
@@ -11,7 +10,6 @@ export {
   type DataSourceConfig,
   openDataSource,
 } from './data/data-source.js';
-// (from the modules themselves: the miner's index also exports tree-sitter internals)
 export { type MineCorpusOptions, mineCorpus } from './data/miner/corpus.js';
 export { type DefaultCorpus, defaultCorpus } from './data/miner/default-corpus.js';
 export { type MineOptions, mineFunctions } from './data/miner/mine.js';
@@ -19,7 +17,6 @@ export { formatReport, type MineReport } from './data/miner/report.js';
 export type { MineRoot } from './data/miner/walk.js';
 export type { CodeRecord, Split } from './data/record.js';
 export { type Check, type DoctorReport, formatDoctor, runDoctor } from './doctor.js';
-// Evaluation: CodeSearchNet's MRR, whole-corpus retrieval and graded annotations, beside BM25.
 export { type Annotation, type AnnotationFile, readAnnotations } from './eval/annotations.js';
 export type { RetrievalScores } from './eval/corpus-retrieval.js';
 export { type CsnOptions, type CsnScore, csnBm25Mrr, csnMrr, macroMrr } from './eval/csn-protocol.js';
@@ -35,12 +32,12 @@ export {
   pairsByLanguage,
 } from './eval/evaluate-model.js';
 export { formatModelEval } from './eval/format-eval.js';
-// Models: load, create, embed, train a step, save.
 export {
   defaultEncoderConfig,
   type EncoderConfig,
   type Pooling,
 } from './model/config.js';
+export type { Embedder } from './model/embedder.js';
 export {
   Encoder,
   type EncoderOptions,
@@ -48,9 +45,7 @@ export {
   type TrainStepArgs,
   type TrainStepResult,
 } from './model/encoder.js';
-// The installation: what the native addon was built with, and whether faiss-node and tokenizers work.
 export { type BuildInfo, type CudaDeviceInfo, NativeLoadError } from './native.js';
-// Search: an index of functions (faiss + BM25), and indexing a whole folder as `secora index` does.
 export { Bm25Index, type Bm25Options, type ScoredDoc } from './search/bm25.js';
 export {
   CodeIndex,
@@ -60,7 +55,6 @@ export {
   type SearchOptions,
   type SnippetFilter,
 } from './search/code-index.js';
-export type { Embedder } from './model/embedder.js';
 export type { FaissSearchParams } from './search/faiss-search-params.js';
 export { HashingEmbedder } from './search/hashing-embedder.js';
 export {
