@@ -18,13 +18,14 @@ export function serverUrl(flag: string | undefined, env: NodeJS.ProcessEnv = pro
 
 /**
  * The hits from the server at `url` when it is up (GET /health answers within `timeoutMs`) and serves
- * `indexFile`; undefined otherwise, and the caller searches by itself.
+ * `indexFile`; undefined otherwise, and the caller searches by itself. Nothing listening is refused at once;
+ * the timeout bounds only a listener that does not answer.
  */
 export async function searchViaServer(
   url: string,
   indexFile: string,
   query: ServerQuery,
-  timeoutMs = 300,
+  timeoutMs = 2000,
 ): Promise<SearchHit[] | undefined> {
   try {
     const health = await fetch(`${url}/health`, { signal: AbortSignal.timeout(timeoutMs) });
