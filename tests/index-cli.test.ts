@@ -119,7 +119,9 @@ describe('secora index: skipped files, bad paths, the default location', () => {
     expect(verbose.stderr).toContain(`skipped huge: ${join(repo, 'src/big.py')}`);
     expect(verbose.stderr).toMatch(/skipped parseError: .*partial\.py:5 \(kept 2 of 3 functions\)/);
     // Re-indexing without --model keeps the index's own model and says so.
-    expect(verbose.stderr).toMatch(/^model: hashing:256$/m);
+    expect(verbose.stderr).toMatch(
+      /^model: hashing:256 \(the model that built the existing index; --model chooses another\)$/m,
+    );
   });
 
   it('search finds the index of the folder it runs in, or of a folder above', async () => {

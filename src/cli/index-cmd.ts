@@ -86,12 +86,14 @@ export const indexCommand: CommandMain = async (argv) => {
 
   // Re-indexing without --model keeps the model that built the index.
   let spec = values.model;
+  let why = '';
   if (spec === undefined && existsSync(out)) {
     const info = CodeIndex.describe(out);
     spec = hashingSpec(info.modelId) ?? info.modelSource;
+    if (spec !== undefined) why = ' (the model that built the existing index; --model chooses another)';
   }
   const model = await resolveModel(spec);
-  say(`model: ${model.description}`);
+  say(`model: ${model.description}${why}`);
 
   const mode = progressMode(values, process.stderr.isTTY === true);
   let step: { phase: IndexPhase; bar: ProgressStep } | undefined;
