@@ -49,7 +49,6 @@ struct RuntimeOptions {
   std::string dtype = "float32";  // parameter dtype: float32 | float64
   std::string precision = "fp32";  // fp32 | bf16 | fp16 (autocast)
   uint64_t seed = 0;
-  bool deterministic = false;
   AdamWSettings optimizer;
 };
 
@@ -75,7 +74,6 @@ class EncoderRuntime {
   void setParameter(const std::string& name, const std::vector<double>& values);
 
   const EncoderConfig& config() const { return options_.config; }
-  const RuntimeOptions& options() const { return options_; }
   std::string deviceName() const { return device_.str(); }
 
   std::atomic<bool> busy{false};  // set by NativeEncoder while a worker uses this runtime

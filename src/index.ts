@@ -42,6 +42,7 @@ export {
   Encoder,
   type EncoderOptions,
   type Precision,
+  setDeterministic,
   type TrainStepArgs,
   type TrainStepResult,
 } from './model/encoder.js';

@@ -25,6 +25,15 @@ import { tokenizeBatch } from './tokenize.js';
 
 export type Precision = 'fp32' | 'bf16' | 'fp16';
 
+/**
+ * Deterministic kernels for the whole process, not for one encoder: libtorch's switch is global (as is cuBLAS's
+ * workspace setting, which must be made before the first CUDA call). With it, the same seed and data give
+ * bitwise the same weights on CPU. Set it once, before creating encoders.
+ */
+export function setDeterministic(on: boolean): void {
+  native().setDeterministic(on);
+}
+
 export interface EncoderOptions {
   /** 'cpu' (default), 'cuda', 'cuda:1'. */
   device?: string;
@@ -32,8 +41,6 @@ export interface EncoderOptions {
   seed?: number;
   /** Autocast precision of forward passes: fp32 (default), bf16 (CPU and CUDA), fp16 (CUDA, loss scaling). */
   precision?: Precision;
-  /** Deterministic algorithms (same seed and data give bitwise the same weights on CPU). */
-  deterministic?: boolean;
   /** The parameters' dtype: float32 (default) or float64 (for exact checks). */
   dtype?: 'float32' | 'float64';
   /** A tokenizer, or the path of a tokenizer.json. Encoder.load takes the folder's tokenizer.json by default. */
@@ -164,7 +171,6 @@ export class Encoder implements Embedder {
       dtype: options.dtype ?? 'float32',
       precision,
       seed: options.seed ?? 0,
-      deterministic: options.deterministic ?? false,
       ...(options.optimizer ? { optimizer: options.optimizer } : {}),
     });
     return new Encoder(nativeEncoder, config, precision, loadTokenizer(options.tokenizer), wanted, '');

@@ -12,7 +12,7 @@ import { CodeTokenizer } from '../data/tokenizer/code-tokenizer.js';
 import { trainingTexts } from '../data/tokenizer/training-texts.js';
 import { pairsByLanguage } from '../eval/evaluate-model.js';
 import type { EncoderConfig } from '../model/config.js';
-import { Encoder, type EncoderOptions, type TrainStepResult } from '../model/encoder.js';
+import { Encoder, type EncoderOptions, setDeterministic, type TrainStepResult } from '../model/encoder.js';
 import { native } from '../native.js';
 import { CodeIndex } from '../search/code-index.js';
 import { snippetOf } from '../search/index-repository.js';
@@ -214,11 +214,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   // 5. The encoder: from the checkpoint, a Hugging Face folder, or new.
   const t = config.training;
+  // A process-wide switch (libtorch's global context): set before the encoder exists.
+  setDeterministic(config.deterministic);
   const encoderOptions: EncoderOptions = {
     device: config.device,
     seed: config.seed,
     precision: t.precision,
-    deterministic: config.deterministic,
     tokenizer: tokenizer.native,
     optimizer: { weightDecay: t.weight_decay, betas: [t.beta1, t.beta2], eps: t.eps },
     maxLength: Math.max(config.data.max_query_length, config.data.max_code_length),
