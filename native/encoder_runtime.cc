@@ -104,27 +104,55 @@ EncoderRuntime::EncoderRuntime(const RuntimeOptions& options)
   model_->to(device_, dtype_);
   std::vector<std::pair<std::string, at::Tensor>> params;
   for (auto& item : model_->named_parameters()) params.emplace_back(item.key(), item.value());
-  optimizer_ = std::make_unique<AdamW>(std::move(params), options.optimizer);
+  flat_ = std::make_unique<FlatParameters>(params, AdamW::decays);
+  optimizer_ = std::make_unique<AdamW>(*flat_, options.optimizer);
 }
 
 TokenTensors EncoderRuntime::toDevice(const HostBatch& batch) const {
   auto make = [&](const std::vector<int64_t>& v) {
-    if (v.empty()) return at::zeros({batch.rows, batch.cols}, at::TensorOptions().dtype(at::kLong)).to(device_);
-    return at::from_blob(const_cast<int64_t*>(v.data()), {batch.rows, batch.cols}, at::kLong).clone().to(device_);
+    if (v.empty()) return at::zeros({batch.rows, batch.cols}, at::TensorOptions().dtype(at::kLong).device(device_));
+    auto host = at::from_blob(const_cast<int64_t*>(v.data()), {batch.rows, batch.cols}, at::kLong);
+    return device_.is_cpu() ? host : host.to(device_);
   };
-  return {make(batch.inputIds), make(batch.attentionMask), make(batch.tokenTypeIds)};
+  return {make(batch.inputIds), make(batch.attentionMask), make(batch.tokenTypeIds), batch.padded};
+}
+
+BertModel& EncoderRuntime::embeddingModel() {
+  const auto& p = options_.precision;
+  if (p == "fp32") return model_;
+  if (!lowModel_) {
+    at::NoGradGuard noGrad;
+    lowModel_ = BertModel(options_.config);
+    lowModel_->to(device_, p == "bf16" ? at::kBFloat16 : at::kHalf);
+    std::vector<std::pair<std::string, at::Tensor>> params;
+    for (auto& item : lowModel_->named_parameters()) {
+      item.value().requires_grad_(false);
+      params.emplace_back(item.key(), item.value());
+    }
+    lowFlat_ = std::make_unique<FlatParameters>(params, AdamW::decays);
+    // Same names, shapes and ordering rule as the training buffer, so one copy_ casts every weight.
+    for (size_t i = 0; i < lowFlat_->entries().size(); ++i) {
+      const auto &a = lowFlat_->entries()[i], &b = flat_->entries()[i];
+      if (a.name != b.name || a.offset != b.offset) throw std::logic_error("embeddingModel: buffers differ");
+    }
+    lowStale_ = true;
+  }
+  if (lowStale_) {
+    at::NoGradGuard noGrad;
+    lowFlat_->params().copy_(flat_->params());
+    lowStale_ = false;
+  }
+  return lowModel_;
 }
 
 std::vector<float> EncoderRuntime::embed(const HostBatch& batch) {
-  at::NoGradGuard noGrad;
+  auto& model = embeddingModel();
+  c10::InferenceMode inference;
   auto tokens = toDevice(batch);
-  at::Tensor pooled;
-  {
-    AutocastScope autocast(options_.precision, device_.type());
-    pooled = model_->pool(model_->forward(tokens, false, generator_), tokens.attentionMask);
-  }
-  auto unit = pooled.to(at::kFloat);
-  unit = (unit / unit.norm(2, 1, true).clamp_min(1e-12)).to(at::kCPU).contiguous();
+  auto pooled =
+      model->pool(model->forward(tokens, false, generator_, true), tokens.attentionMask, true).to(at::kFloat);
+  pooled.div_(pooled.norm(2, 1, true).clamp_min_(1e-12));
+  auto unit = pooled.to(at::kCPU).contiguous();
   return std::vector<float>(unit.data_ptr<float>(), unit.data_ptr<float>() + unit.numel());
 }
 
@@ -213,8 +241,7 @@ TrainResult EncoderRuntime::trainStep(const TrainArgs& args) {
   if (args.microBatch < 0) throw std::invalid_argument("trainStep: microBatch must be >= 0");
   if (!(args.maxGradNorm >= 0.0)) throw std::invalid_argument("trainStep: maxGradNorm must be >= 0");
 
-  auto params = model_->parameters();
-  for (auto& p : params) p.mutable_grad() = at::Tensor();
+  flat_->attachGrads();
   const auto a = toDevice(args.a);
   const auto b = args.b ? toDevice(*args.b) : a;
   const bool fp16 = options_.precision == "fp16";
@@ -223,7 +250,9 @@ TrainResult EncoderRuntime::trainStep(const TrainArgs& args) {
   InfoNceResult result;
   {
     AutocastScope autocast(options_.precision, device_.type());
-    auto encode = [&](const TokenTensors& t) { return model_->pool(model_->forward(t, true, generator_), t.attentionMask); };
+    auto encode = [&](const TokenTensors& t) {
+      return model_->pool(model_->forward(t, true, generator_, true), t.attentionMask);
+    };
     auto loss = [&](const at::Tensor& za, const at::Tensor& zb) {
       // Data parallelism's other place: an EmbeddingGather that all-gathers across processes.
       return infoNceLoss(za, zb, args.temperature, args.symmetric, EmbeddingGather{});
@@ -244,33 +273,27 @@ TrainResult EncoderRuntime::trainStep(const TrainArgs& args) {
   out.loss = result.loss.item<double>();
   out.accuracy = result.accuracy;
   at::NoGradGuard noGrad;
-  std::vector<at::Tensor> grads, norms;
-  for (auto& p : params) {
-    if (!p.grad().defined()) continue;
-    if (scale != 1.0) p.mutable_grad().div_(scale);
-    grads.push_back(p.grad());
-    norms.push_back(p.grad().norm(2).to(at::kDouble));
-  }
-  out.gradNorm = norms.empty() ? 0.0 : at::stack(norms).norm(2).item<double>();
+  const auto& grads = flat_->grads();
+  if (scale != 1.0) grads.div_(scale);
+  out.gradNorm = flatNorm(grads);
   if (!std::isfinite(out.gradNorm)) {
     out.skipped = true;
     if (fp16) {
       lossScale_ /= 2.0;
       goodSteps_ = 0;
     }
-    for (auto& p : params) p.mutable_grad() = at::Tensor();
+    flat_->detachGrads();
     out.lossScale = fp16 ? lossScale_ : 1.0;
     return out;
   }
   if (args.maxGradNorm > 0.0) {
     const double coef = args.maxGradNorm / (out.gradNorm + 1e-6);  // as torch.nn.utils.clip_grad_norm_
-    if (coef < 1.0) {
-      for (auto& g : grads) g.mul_(coef);
-    }
+    if (coef < 1.0) grads.mul_(coef);
   }
   if (!args.apply) return out;
   optimizer_->step(args.lr);
-  for (auto& p : params) p.mutable_grad() = at::Tensor();
+  weightsChanged();
+  flat_->detachGrads();
   if (fp16 && ++goodSteps_ >= 2000) {
     lossScale_ *= 2.0;
     goodSteps_ = 0;
@@ -313,6 +336,7 @@ LoadReport EncoderRuntime::loadWeights(const std::string& path) {
     item.value().copy_(byName.at(item.key()));
     byName.erase(item.key());
   }
+  weightsChanged();
   for (const auto& [name, t] : byName) report.ignored.push_back(name);
   return report;
 }
@@ -378,6 +402,7 @@ void EncoderRuntime::setParameter(const std::string& name, const std::vector<dou
   at::NoGradGuard noGrad;
   auto host = at::from_blob(const_cast<double*>(values.data()), p.sizes(), at::kDouble);
   p.copy_(host);
+  weightsChanged();
 }
 
 }  // namespace secora

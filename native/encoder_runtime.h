@@ -11,14 +11,17 @@
 
 #include "adamw.h"
 #include "bert_model.h"
+#include "flat_parameters.h"
 #include "grad_cache.h"
 
 namespace secora {
 
-// A batch as it came from JavaScript, copied: int64 row-major [rows, cols].
+// A batch as it came from JavaScript, widened to int64 by the pass that checks it: row-major [rows, cols].
+// It outlives the call that uses it, so CPU tensors borrow its memory rather than copy it.
 struct HostBatch {
   std::vector<int64_t> inputIds, attentionMask, tokenTypeIds;
   int64_t rows = 0, cols = 0;
+  bool padded = true;  // some attentionMask entry is 0 (the reader clears it when none is)
 };
 
 struct TrainArgs {
@@ -76,22 +79,39 @@ class EncoderRuntime {
   const EncoderConfig& config() const { return options_.config; }
   std::string deviceName() const { return device_.str(); }
 
+  // The flat gradient buffer (one contiguous tensor: every parameter's .grad is a view into it), or an
+  // undefined tensor before the first training step. Data parallelism's hook point is onGradientsReady()
+  // in trainStep: backward (or GradCache) has accumulated the complete local gradients here, and unscaling,
+  // the norm, clipping and the fused AdamW have not run yet. An all-reduce (sum, then divide by the world
+  // size) of this one tensor in place is the whole gradient exchange.
+  const at::Tensor& flatGrads() const { return flat_->grads(); }
+  // The flat parameter buffer (every parameter is a view into it): one tensor to broadcast from rank 0.
+  const at::Tensor& flatParams() const { return flat_->params(); }
+
   std::atomic<bool> busy{false};  // set by NativeEncoder while a worker uses this runtime
 
  private:
   TokenTensors toDevice(const HostBatch& batch) const;
+  // The model that embeds: the training model in fp32, else a copy of its weights cast once (one kernel over
+  // the flat buffer) to bf16/fp16, refreshed only after the weights change, and run without autocast.
+  BertModel& embeddingModel();
+  void weightsChanged() { lowStale_ = true; }
   at::Tensor findParameter(const std::string& name);
   RngSnapshot saveRng();
   void restoreRng(const RngSnapshot& snapshot);
-  // Data parallelism's place: gradients are complete here, before unscaling, clipping and the update.
-  // An all-reduce (average) of every gradient across processes goes in this function.
+  // Data parallelism's place: gradients are complete in flatGrads() here, before unscaling, clipping and the
+  // update. An all-reduce (average) of flatGrads() across processes goes in this function.
   void onGradientsReady() {}
 
   RuntimeOptions options_;
   c10::Device device_;
   at::ScalarType dtype_;
   BertModel model_{nullptr};
+  std::unique_ptr<FlatParameters> flat_;
   std::unique_ptr<AdamW> optimizer_;
+  BertModel lowModel_{nullptr};
+  std::unique_ptr<FlatParameters> lowFlat_;
+  bool lowStale_ = true;
   at::Generator generator_;
   double lossScale_ = 65536.0;
   int64_t goodSteps_ = 0;  // consecutive finite fp16 steps, for growing the loss scale
