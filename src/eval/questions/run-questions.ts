@@ -174,13 +174,18 @@ export async function evaluateQuestions(
 
 /** The report as a table: one row per corpus and ranker, then the macro rows. */
 export function formatQuestionsReport(report: QuestionsReport): string {
-  const head = `${'corpus'.padEnd(16)}${'ranker'.padEnd(8)}${'queries'.padStart(8)}${'MRR'.padStart(8)}${'R@1'.padStart(8)}${'R@10'.padStart(8)}${'nDCG@10'.padStart(9)}`;
-  const row = (name: string, ranker: string, s: QuestionScores) =>
-    `${name.padEnd(16)}${ranker.padEnd(8)}${String(s.queries).padStart(8)}${s.mrr.toFixed(3).padStart(8)}${s.recall1.toFixed(3).padStart(8)}${s.recall10.toFixed(3).padStart(8)}${s.ndcg10.toFixed(3).padStart(9)}`;
-  const lines = [head];
+  const cells = (name: string, functions: string, ranker: string, s: QuestionScores) =>
+    name.padEnd(15) +
+    functions.padStart(10) +
+    `  ${ranker.padEnd(7)}` +
+    String(s.queries).padStart(8) +
+    [s.mrr, s.recall1, s.recall10, s.ndcg10].map((v) => v.toFixed(3).padStart(9)).join('');
+  const lines = [
+    `${'corpus'.padEnd(15)}${'functions'.padStart(10)}  ${'ranker'.padEnd(7)}${'queries'.padStart(8)}${['MRR', 'R@1', 'R@10', 'nDCG@10'].map((h) => h.padStart(9)).join('')}`,
+  ];
   for (const c of report.corpora)
     for (const r of RANKERS)
-      if (c.scores[r]) lines.push(row(`${c.corpus} (${c.functions})`.slice(0, 15), r, c.scores[r]!));
-  for (const r of RANKERS) if (report.macro[r]) lines.push(row('macro', r, report.macro[r]!));
+      if (c.scores[r]) lines.push(cells(c.corpus, String(c.functions), r, c.scores[r]!));
+  for (const r of RANKERS) if (report.macro[r]) lines.push(cells('macro', '', r, report.macro[r]!));
   return lines.join('\n');
 }
