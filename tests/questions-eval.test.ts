@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { evalCommand } from '../src/cli/eval.js';
+import type { CodeRecord } from '../src/data/record.js';
+import { tuneFusion } from '../src/eval/questions/tune-fusion.js';
+import { HashingEmbedder } from '../src/search/hashing-embedder.js';
 import { FIXTURE_QUESTIONS, writeFixtureCorpus } from './questions-fixtures.js';
 
 const root = mkdtempSync(join(tmpdir(), 'secora-questions-eval-'));
@@ -101,5 +104,54 @@ describe('secora eval --questions', () => {
     await expect(run(['--questions', bad, '--cache', join(root, 'cache')])).rejects.toThrow(
       `${bad}:1: corpus: unknown corpus 'nope' (known: python-stdlib, go-stdlib, jdk)`,
     );
+  });
+});
+
+describe('tuneFusion', () => {
+  const words = ['read', 'write', 'parse', 'merge', 'split', 'hash', 'sort', 'encode', 'open', 'close'];
+  const nouns = ['file', 'config', 'token', 'date', 'socket', 'cache'];
+  const records: CodeRecord[] = ['python', 'go'].flatMap((language) =>
+    Array.from({ length: 24 }, (_, i) => {
+      const v = words[i % words.length]!;
+      const n = nouns[(i * 7) % nouns.length]!;
+      return {
+        repo: 'r',
+        path: `${language}.src`,
+        funcName: `f${i}`,
+        language,
+        code: `def ${v}_${n}_${i}(x):\n    return ${v}(${n}, x)`,
+        docstring: `${v} the ${n}`,
+        url: `u${i}`,
+        partition: 'valid' as const,
+      };
+    }),
+  );
+
+  it('scores every fusion of the grid per language and picks the best macro MRR', async () => {
+    const grid = [
+      { method: 'rrf' as const, k: 1 },
+      { method: 'rrf' as const, k: 60 },
+      { method: 'weighted' as const, weight: 1 },
+      { method: 'weighted' as const, weight: 0.3 },
+    ];
+    const t = await tuneFusion(new HashingEmbedder(64), records, { grid, maxPerLanguage: 20 });
+    expect(t.languages).toEqual([
+      { language: 'go', queries: 20 },
+      { language: 'python', queries: 20 },
+    ]);
+    expect(t.fusions.map((f) => f.name)).toEqual(['rrf:1', 'rrf:60', 'weighted:1', 'weighted:0.3']);
+    // With every candidate in the pool, weight 1 ranks by the model alone.
+    expect(t.fusions[2]!.macro).toBeCloseTo(t.model.macro, 10);
+    for (const row of [t.model, t.bm25, ...t.fusions]) {
+      expect(row.macro).toBeCloseTo((row.mrr['go']! + row.mrr['python']!) / 2, 10);
+      expect(row.macro).toBeGreaterThan(0);
+      expect(row.macro).toBeLessThanOrEqual(1);
+    }
+    const best = Math.max(...t.fusions.map((f) => f.macro));
+    expect(t.fusions.find((f) => f.macro === best)!.fusion).toEqual(t.best);
+  });
+
+  it('refuses data without pairs', async () => {
+    await expect(tuneFusion(new HashingEmbedder(8), [])).rejects.toThrow(/no \(docstring, code\) pairs/);
   });
 });
