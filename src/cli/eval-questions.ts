@@ -8,7 +8,7 @@ import type { CodeRecord, Split } from '../data/record.js';
 import { prepareQuestions } from '../eval/questions/questions-eval.js';
 import { evaluateQuestions, formatQuestionsReport } from '../eval/questions/run-questions.js';
 import { DEFAULT_FUSION_GRID, formatTuning, tuneFusion } from '../eval/questions/tune-fusion.js';
-import { packageRoot } from '../native.js';
+import { packageRoot } from '../package-root.js';
 import { formatFusion, parseFusion } from '../search/fusion.js';
 import { resolveModel } from '../search/resolve-model.js';
 import { parseCommandLine } from './args.js';

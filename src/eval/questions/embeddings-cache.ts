@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Embedder, embedAll } from '../../search/embedder.js';
+import { type Embedder, embedAll } from '../../model/embedder.js';
 
 export function embeddingsFile(
   cacheDir: string,

@@ -1,8 +1,9 @@
 // Runs the questions: per corpus, BM25 over the functions as `secora index` stores them, the model's
 // embeddings (when there is a model) and the hybrid exactly as CodeIndex.search fuses them (the top pool
 // of each ranking, fused), then MRR, Recall@1/@10 and NDCG@10 per corpus and their macro average.
+
+import type { Embedder } from '../../model/embedder.js';
 import { Bm25Index } from '../../search/bm25.js';
-import type { Embedder } from '../../search/embedder.js';
 import { DEFAULT_FUSION, type FusionSpec, fuse, type Ranked } from '../../search/fusion.js';
 import { evaluateRankers, type RetrievalScores } from '../corpus-retrieval.js';
 import { firstRelevantRank } from '../metrics.js';

@@ -2,8 +2,8 @@
 // language, as CodeSearchNet's whole-corpus retrieval): every fusion of a grid is scored by macro MRR over
 // the languages, beside the model and BM25 alone. The questions are never used to tune.
 import type { CodeRecord } from '../../data/record.js';
+import { type Embedder, embedAll } from '../../model/embedder.js';
 import { Bm25Index } from '../../search/bm25.js';
-import { type Embedder, embedAll } from '../../search/embedder.js';
 import { type FusionSpec, formatFusion, fuse } from '../../search/fusion.js';
 import { firstRelevantRank } from '../metrics.js';
 import { innerProducts } from './embeddings-cache.js';
