@@ -87,6 +87,16 @@ describe('secora eval --questions', () => {
     expect(JSON.parse(again.stdout).corpora).toEqual(report.corpora);
   });
 
+  it('ranks against a seeded sample that keeps every judged function', async () => {
+    const { code, stdout } = await run([...base, '--sample', '5', '--seed', '1', '--json']);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.sample).toEqual({ size: 5, seed: 1 });
+    expect(report.corpora[0].functions).toBe(5);
+    // The four judged functions stay; the question whose words match nothing ties with all five.
+    expect(report.perQuestion.map((q: { ranks: { bm25: number } }) => q.ranks.bm25)).toEqual([1, 1, 5]);
+  });
+
   it('names the bad line of a questions file and starts nothing', async () => {
     const bad = join(root, 'bad.jsonl');
     writeFileSync(

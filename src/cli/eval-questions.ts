@@ -7,6 +7,7 @@ import { DATA_FORMATS, type DataFormat, openDataSource } from '../data/data-sour
 import type { CodeRecord, Split } from '../data/record.js';
 import { prepareQuestions } from '../eval/questions/questions-eval.js';
 import { evaluateQuestions, formatQuestionsReport } from '../eval/questions/run-questions.js';
+import { sampleCorpus } from '../eval/questions/sample-corpus.js';
 import { DEFAULT_FUSION_GRID, formatTuning, tuneFusion } from '../eval/questions/tune-fusion.js';
 import { packageRoot } from '../package-root.js';
 import { formatFusion, parseFusion } from '../search/fusion.js';
@@ -22,6 +23,8 @@ export const EVAL_QUESTIONS_USAGE = `usage: secora eval --questions FILE [--mode
   --corpus N=DIR     read corpus N from DIR (N=LANG:DIR adds a corpus); repeatable
   --fusion F         the hybrid's fusion: rrf[:K] or weighted[:W] (default ${formatFusion({ method: 'rrf', k: 60 })})
   --pool N           candidates of each ranking fused (default 50)
+  --sample N         rank against at most N functions per corpus: every judged one plus a seeded sample
+                     of the rest (when embedding the whole corpus is too slow); --seed S (default 0)
   --cache DIR        mined corpora and embeddings (default $SECORA_CACHE or <package>/.cache/secora, + /questions)
   --json             print the report as JSON instead of a table; --out FILE also writes it
   --tune-fusion DATA grid-search the fusion on DATA's --split (default valid): docstrings as queries`;
@@ -39,6 +42,8 @@ export const evalQuestionsCommand: CommandMain = async (argv) => {
         corpus: { type: 'string', multiple: true, default: [] },
         fusion: { type: 'string' },
         pool: { type: 'string', default: '50' },
+        sample: { type: 'string' },
+        seed: { type: 'string', default: '0' },
         cache: { type: 'string' },
         json: { type: 'boolean', default: false },
         out: { type: 'string' },
@@ -112,17 +117,37 @@ export const evalQuestionsCommand: CommandMain = async (argv) => {
     );
     return 0;
   }
+  let { corpora, resolved } = prepared;
+  if (values.sample !== undefined) {
+    const size = Number(values.sample);
+    const seed = Number(values.seed);
+    if (!Number.isInteger(size) || size < 1)
+      throw new Error(`--sample must be an integer >= 1, got '${values.sample}'`);
+    if (!Number.isInteger(seed) || seed < 0)
+      throw new Error(`--seed must be an integer >= 0, got '${values.seed}'`);
+    const sampled = corpora.map((c) => sampleCorpus(c, resolved, size, seed));
+    corpora = sampled.map((s) => s.corpus);
+    resolved = sampled.flatMap((s) => s.questions);
+  }
   const fusion = values.fusion ? parseFusion(values.fusion) : undefined;
   const model = values.model ? await resolveModel(values.model) : undefined;
   try {
-    const report = await evaluateQuestions(prepared.corpora, prepared.resolved, {
+    const report = await evaluateQuestions(corpora, resolved, {
       ...(model ? { embedder: model.embedder, modelName: model.source } : {}),
       ...(fusion ? { fusion } : {}),
       pool,
       cacheDir,
       onProgress: log,
     });
-    emit(report, `${formatQuestionsReport(report)}\nfusion: ${formatFusion(report.fusion)}`);
+    const sample =
+      values.sample === undefined ? null : { size: Number(values.sample), seed: Number(values.seed) };
+    const note = sample
+      ? `\ncandidates: every judged function + a seeded sample, ${sample.size} per corpus (seed ${sample.seed})`
+      : '';
+    emit(
+      { ...report, sample },
+      `${formatQuestionsReport(report)}\nfusion: ${formatFusion(report.fusion)}${note}`,
+    );
   } finally {
     await model?.close();
   }
