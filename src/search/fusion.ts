@@ -67,8 +67,21 @@ export function reciprocalRankFusionScores(scoreLists: readonly ArrayLike<number
 /** How the hybrid fuses: reciprocal ranks with constant k, or min-max scaled scores with the dense weight. */
 export type FusionSpec = { method: 'rrf'; k: number } | { method: 'weighted'; weight: number };
 
-/** The hybrid's fusion when none is asked for (see bench/RESULTS.md, "Questions", for how it was chosen). */
-export const DEFAULT_FUSION: FusionSpec = { method: 'rrf', k: 60 };
+/**
+ * The hybrid's fusion when none is asked for: the best of a grid on the validation split (docstring queries,
+ * python and go) with the quick stdlib model; bench/RESULTS.md, "Questions", has the grid and the command.
+ */
+export const DEFAULT_FUSION: FusionSpec = { method: 'weighted', weight: 0.6 };
+
+export const SEARCH_MODES = ['dense', 'hybrid', 'bm25'] as const;
+export type SearchMode = (typeof SEARCH_MODES)[number];
+
+/**
+ * What `secora search` ranks by when no mode is asked for: the best of the three on the real questions
+ * (bench/RESULTS.md, "Questions"). With the models trained so far BM25 alone wins there; rerun
+ * `secora eval --questions` with a new model and change this when it does not.
+ */
+export const DEFAULT_SEARCH_MODE: SearchMode = 'bm25';
 
 /** Fuses a dense and a BM25 ranked list the way the spec says. */
 export function fuse(dense: readonly Ranked[], bm25: readonly Ranked[], spec: FusionSpec): Ranked[] {
