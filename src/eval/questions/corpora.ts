@@ -41,6 +41,7 @@ export function fixedCorpora(cacheDir: string): QuestionCorpus[] {
         'dist-packages/',
         'config-*/',
         'idlelib/',
+        'tkinter/', // Debian ships it apart (python3-tk): present on some machines only
         'test/',
         'lib2to3/',
       ],
