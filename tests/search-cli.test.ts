@@ -195,7 +195,9 @@ describe('secora index and secora search on a tiny repository', () => {
   });
 
   it('refuses another model and names a missing index', async () => {
-    await expect(run(searchCommand, ['x', '--index', out, '--model', 'hashing:128'])).rejects.toThrow(
+    await expect(
+      run(searchCommand, ['x', '--index', out, '--mode', 'dense', '--model', 'hashing:128']),
+    ).rejects.toThrow(
       /was built with model 'hashing-bag-of-subtokens\/v1\/dim=256' \(dim 256\); it cannot be searched with 'hashing-bag-of-subtokens\/v1\/dim=128'/,
     );
     await expect(run(searchCommand, ['x', '--index', join(repo, 'nope')])).rejects.toThrow(
