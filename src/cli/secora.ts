@@ -16,6 +16,7 @@ commands:
   index [dir] [--model DIR] [--out FILE]   index every function of a repository (again: only changed files)
   search "query" [--index FILE] [-k 10] [--mode hybrid|dense|bm25] [--json]   the best functions for a question
   eval <model dir> <data> [--corpus] [--annotations CSV]   CodeSearchNet MRR per language, BM25 beside it
+  eval --questions FILE [--model DIR]   real developer questions over the Python, Go and Java standard libraries
 
 'secora <command> --help' lists every option of a command.`;
 
