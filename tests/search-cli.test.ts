@@ -200,6 +200,10 @@ describe('secora index and secora search on a tiny repository', () => {
     ).rejects.toThrow(
       /was built with model 'hashing-bag-of-subtokens\/v1\/dim=256' \(dim 256\); it cannot be searched with 'hashing-bag-of-subtokens\/v1\/dim=128'/,
     );
+    // A model named without --mode is used (hybrid), not ignored by the words-only default.
+    await expect(run(searchCommand, ['x', '--index', out, '--model', 'hashing:128'])).rejects.toThrow(
+      /cannot be searched with 'hashing-bag-of-subtokens\/v1\/dim=128'/,
+    );
     await expect(run(searchCommand, ['x', '--index', join(repo, 'nope')])).rejects.toThrow(
       /index file not found: .*nope/,
     );

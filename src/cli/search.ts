@@ -27,7 +27,8 @@ export const SEARCH_USAGE = `usage: secora search "query" [options]
   --path GLOB           only files matching the glob (src/**, *.py; without a slash it matches file names)
   --context N           show the whole function and N lines around it, from the file on disk
   --all                 do not fold copies of the same code into one hit
-  --model DIR           the model to embed the query (default: the one that built the index)
+  --model DIR           the model to embed the query (default: the one that built the index); without
+                        --mode it implies --mode hybrid
   --server URL          ask this 'secora serve' first (default $SECORA_SERVER or http://127.0.0.1:7700;
                         it is used only when it serves the same index file)
   --no-server           never ask a server
@@ -111,7 +112,8 @@ export const searchCommand: CommandMain = async (argv) => {
   const fusion = values.fusion;
   if (fusion !== 'rrf' && fusion !== 'weighted')
     throw new Error(`--fusion must be rrf or weighted, got '${fusion}'`);
-  const mode = values.mode ?? (values.hybrid ? 'hybrid' : DEFAULT_SEARCH_MODE);
+  // A model named without a mode means the user wants it used: hybrid, not the words-only default.
+  const mode = values.mode ?? (values.hybrid || values.model !== undefined ? 'hybrid' : DEFAULT_SEARCH_MODE);
   if (mode !== 'dense' && mode !== 'bm25' && mode !== 'hybrid')
     throw new Error(`--mode must be dense, bm25 or hybrid, got '${mode}'`);
   const context = values.context === undefined ? undefined : integer('--context', values.context, 0);
