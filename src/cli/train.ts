@@ -1,5 +1,6 @@
 // `secora-train <config.yml>`: the main job. A thin layer over train(): arguments, signals, the summary.
 import { ConfigError, configHelp } from '../config/config.js';
+import { DivergedError, EXIT } from '../train/run-result.js';
 import { StopRequest } from '../train/stop-signal.js';
 import { train } from '../train/trainer.js';
 import { packageVersion, parseCommandLine } from './args.js';
@@ -17,7 +18,9 @@ const USAGE = `usage: secora-train <config.yml> [options]
   --help-config        every config key with its default and allowed values
   --version            the installed secora's version
 
-Ctrl-C (SIGINT) or SIGTERM stops after the current step and writes a checkpoint; a second one exits at once.`;
+Ctrl-C (SIGINT) or SIGTERM stops after the current step and writes a checkpoint; a second one exits at once.
+The run folder's result.json says how it ended. Exit codes: 0 done, 1 error, 2 bad config, 3 diverged (NaN or
+training.max_loss), 130 stopped by a signal.`;
 
 export const main: CommandMain = async (argv) => {
   // --resume takes an optional value: a following word that is not a flag or the config file.
@@ -95,13 +98,17 @@ export const main: CommandMain = async (argv) => {
       process.stdout.write(
         `stopped by ${result.stopped}; continue with: secora-train ${configFile} --resume ${result.runDir}\n`,
       );
-      return 130;
+      return EXIT.stopped;
     }
-    return 0;
+    return EXIT.ok;
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
-      return 2;
+      return EXIT.config;
+    }
+    if (error instanceof DivergedError) {
+      process.stderr.write(`${error.message}: the run failed (result.json says so)\n`);
+      return EXIT.diverged;
     }
     throw error;
   }
