@@ -154,6 +154,7 @@ describe('search files', () => {
         '  training.batch_size: {type: int, low: 8, high: 64, when: {training.lr: 0.1}}',
         'sampler: {type: grid}',
         'budgett: {trials: 3}',
+        'enqueue: [{training.lr: 5, model.dropout: 0.2, training.batch_size: 16}]',
       ].join('\n'),
     );
     let message = '';
@@ -170,5 +171,6 @@ describe('search files', () => {
     expect(message).toContain(`${file}:7: sampler.type: "grid" is not allowed: expected one of random, tpe`);
     expect(message).toContain(`${file}:8: budgett: unknown key (did you mean budget?)`);
     expect(message).toContain('set budget.trials, budget.minutes or both');
+    expect(message).toContain(`${file}:9: enqueue.0.training.lr: 5 is outside the searched range`);
   });
 });

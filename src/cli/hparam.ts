@@ -8,12 +8,13 @@ import { StopRequest } from '../train/stop-signal.js';
 import { parseCommandLine } from './args.js';
 import type { CommandMain } from './run.js';
 
-const USAGE = `usage: secora hparam run <search.yml> [--study FILE] [--resume]
+const USAGE = `usage: secora hparam run <search.yml> [--study FILE] [--resume] [--trials N] [--minutes M] [--set key=value]
        secora hparam show <study> [--json]
 
 run     trials of the search, each its own secora-train process, until the budget is spent; the study (SQLite)
         defaults to <output_dir>/<name>/study.sqlite, beside the trial folders and best.yml (the best config).
-        --resume continues a study (after a crash or kill -9: running trials are queued again); several
+        --trials, --minutes and --set (a fixed override of every trial, repeatable) change the search file's
+        budget and set without editing it. --resume continues a study (after a crash or kill -9: running trials are queued again); several
         searchers may work on one study at once. Ctrl-C stops the running trials and queues them again.
 show    the trials, best first (a study file or its folder); --json for programs.
         tensorboard --logdir <study folder> compares the trials in its HPARAMS view.`;
@@ -26,6 +27,9 @@ const run: CommandMain = async (argv) => {
       options: {
         study: { type: 'string' },
         resume: { type: 'boolean' },
+        trials: { type: 'string' },
+        minutes: { type: 'string' },
+        set: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     },
@@ -38,6 +42,21 @@ const run: CommandMain = async (argv) => {
   let spec: ReturnType<typeof loadSearch>;
   try {
     spec = loadSearch(positionals[0]!);
+    for (const [flag, value] of [
+      ['trials', values.trials],
+      ['minutes', values.minutes],
+    ] as const) {
+      if (value === undefined) continue;
+      const n = Number(value);
+      if (!(n > 0) || (flag === 'trials' && !Number.isInteger(n))) {
+        process.stderr.write(
+          `--${flag} ${value}: expected a positive ${flag === 'trials' ? 'integer' : 'number'}\n`,
+        );
+        return 2;
+      }
+      spec.budget[flag] = n;
+    }
+    spec.set.push(...(values.set ?? []));
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

@@ -6,7 +6,14 @@ import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { CONFIG_SCHEMA, ConfigError } from '../config/config.js';
 import { applySchema, type FieldSpec, type SchemaIssue, suggest } from '../config/schema.js';
 import type { PrunerSpec } from './pruner.js';
-import type { Distribution, ParamSpec, ParamValue } from './space.js';
+import {
+  contains,
+  type Distribution,
+  isActive,
+  type ParamSpec,
+  type Params,
+  type ParamValue,
+} from './space.js';
 
 export const FAILURE_REASONS = ['signal', 'oom', 'timeout', 'error', 'diverged', 'config'] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
@@ -26,6 +33,8 @@ export interface SearchSpec {
   pruner: PrunerSpec;
   budget: { trials: number | null; minutes: number | null };
   concurrency: number;
+  /** Trials to run first with these values (a baseline, a known good point); they count against the budget. */
+  enqueue: Params[];
   trial: {
     timeoutMinutes: number | null;
     retries: number;
@@ -54,6 +63,7 @@ const TOP_KEYS = [
   'budget',
   'concurrency',
   'trial',
+  'enqueue',
 ];
 
 const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -368,6 +378,31 @@ export function parseSearch(text: string, file: string): SearchSpec {
   };
   const concurrency = num(top, 'concurrency', [], issues, { def: 1, min: 1, integer: true })!;
 
+  const enqueue: Params[] = [];
+  const listed = top['enqueue'] ?? [];
+  if (!Array.isArray(listed))
+    issues.push({ path: ['enqueue'], message: 'expected a list of mappings of searched keys to values' });
+  else
+    listed.forEach((item, i) => {
+      const params = keysOf(
+        item,
+        ['enqueue', i],
+        space.map((p) => p.key),
+        issues,
+      ) as Params;
+      for (const p of space) {
+        const active = isActive(p, params);
+        if (active && !(p.key in params))
+          issues.push({ path: ['enqueue', i], message: `needs a value for ${p.key}` });
+        else if (active && !contains(p.distribution, params[p.key]!))
+          issues.push({
+            path: ['enqueue', i, p.key],
+            message: `${show(params[p.key])} is outside the searched range`,
+          });
+      }
+      enqueue.push(params);
+    });
+
   if (issues.length > 0) {
     const where = (path: (string | number)[]): string => {
       for (let n = path.length; n > 0; n--) {
@@ -403,6 +438,7 @@ export function parseSearch(text: string, file: string): SearchSpec {
     pruner,
     budget,
     concurrency,
+    enqueue,
     trial,
   };
 }

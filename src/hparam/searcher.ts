@@ -142,6 +142,8 @@ export async function runSearch(spec: SearchSpec, options: SearchOptions = {}): 
   try {
     study.heartbeat();
     if (study.define(spec)) {
+      for (const params of spec.enqueue)
+        study.enqueue(params, typeof params['seed'] === 'number' ? params['seed'] : baseConfig.seed);
       writeSummaryEvents(studyDir, 'hparams-experiment', [
         experimentSummary(spec.space, spec.metric.key, spec.name, Date.now() / 1000),
       ]);
