@@ -227,6 +227,12 @@ describe('hparam study', () => {
         expect(t.value).toBeGreaterThan(0);
         expect(JSON.parse(readFileSync(join(t.runDir!, 'result.json'), 'utf8')).status).toBe('completed');
       }
+      // The second trial used the tokenizer the first trained, instead of training it again.
+      const second = loadConfig(join(summary.trials[1]!.trialDir!, 'trial.yml'));
+      expect(second.tokenizer.path).toBe(join(summary.studyDir, 'tokenizer.json'));
+      expect(readFileSync(join(summary.trials[1]!.trialDir!, 'stderr.log'), 'utf8')).not.toMatch(
+        /tokenizer: trained/,
+      );
       const best = loadConfig(summary.bestConfig!);
       expect(best.training.lr).toBe(summary.best!.params['training.lr']);
       expect(best.model.hidden_size).toBe(32);

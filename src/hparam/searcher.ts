@@ -2,7 +2,7 @@
 // read its validation scores as they come, prune it, time it out, record how it ended (retrying spurious
 // failures with a new seed), until the budget is spent. Everything it knows is in the study file, so a
 // searcher killed at any moment can be resumed, and several can share one study.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, configToYaml, loadConfig } from '../config/config.js';
@@ -162,6 +162,19 @@ export async function runSearch(spec: SearchSpec, options: SearchOptions = {}): 
     const command = spec.trial.command ?? [process.execPath, join(packageRoot, 'bin', 'secora-train.js')];
     const pollMs = options.pollMs ?? 500;
     let stopping = false;
+    // A tokenizer trained from the data alone is the same for every trial when no data or tokenizer key is
+    // searched: the first one trained is shared with the later trials instead of being trained again.
+    const sharedTokenizer = join(studyDir, 'tokenizer.json');
+    const shareTokenizer =
+      baseConfig.tokenizer.path === null &&
+      baseConfig.model.from === 'scratch' &&
+      !spec.space.some((p) => /^(data|tokenizer)\./.test(p.key));
+    const keepTokenizer = (runDir: string) => {
+      const trained = join(runDir, 'tokenizer.json');
+      if (!shareTokenizer || existsSync(sharedTokenizer) || !existsSync(trained)) return;
+      copyFileSync(trained, `${sharedTokenizer}.tmp-${process.pid}`);
+      renameSync(`${sharedTokenizer}.tmp-${process.pid}`, sharedTokenizer);
+    };
 
     const suggest = (history: Trial[], number: number) => {
       const random = seededRandom(mixSeed(spec.sampler.seed, number));
@@ -190,6 +203,9 @@ export async function runSearch(spec: SearchSpec, options: SearchOptions = {}): 
         `name=${TRIAL_RUN}`,
         `seed=${trial.seed}`,
         `threads=${threads}`,
+        ...(shareTokenizer && existsSync(sharedTokenizer)
+          ? [`tokenizer.path=${JSON.stringify(sharedTokenizer)}`]
+          : []),
       ];
       let configText: string;
       try {
@@ -289,6 +305,8 @@ export async function runSearch(spec: SearchSpec, options: SearchOptions = {}): 
       const before = (study.curves().get(trial.id) ?? []).length;
       const curve = collect(trial, proc);
       if (curve.length > before) {
+        // The run saved its tokenizer before it validated.
+        keepTokenizer(proc.runDir);
         const others: Curve[] = [];
         for (const [id, c] of study.curves())
           if (id !== trial.id) others.push(c.map((p) => ({ step: p.step, score: orient(spec, p.score) })));
