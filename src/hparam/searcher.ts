@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFil
 import { availableParallelism, hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, configToYaml, loadConfig } from '../config/config.js';
-import { packageRoot } from '../native.js';
+import { packageRoot } from '../package-root.js';
 import { createRunFolder } from '../train/run-folder.js';
 import {
   experimentSummary,
