@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { loadSearch, type SearchSpec } from '../src/hparam/search-file.js';
-import { runSearch } from '../src/hparam/searcher.js';
+import { runSearch, type SearchSummary } from '../src/hparam/searcher.js';
 import { loadStudy } from '../src/hparam/show.js';
 import { Study, type Trial } from '../src/hparam/study.js';
 import { packageRoot } from '../src/native.js';
@@ -102,6 +102,7 @@ describe('hparam study', () => {
     expect(best.seed).toBe(summary.best!.seed);
     expect(best.output_dir).toBe('runs');
     expect(lines.join('\n')).toMatch(/trial 4: over its time limit/);
+    checkHparamsSummaries(summary, ['evaluation.sample_query', 'model.num_heads', 'training.lr']);
   }, 120_000);
 
   describe('as processes', () => {
@@ -220,7 +221,13 @@ describe('hparam study', () => {
     it('runs a tiny real search end to end: a study, a best config, and hparams summaries TensorBoard reads', async () => {
       const dir = dirOf();
       const shipped = loadSearch(join(packageRoot, 'configs', 'search-tiny.yml'));
-      const spec: SearchSpec = { ...shipped, outputDir: dir, budget: { trials: 2, minutes: null } };
+      // No time limit: a loaded machine must not turn this into a time-out test.
+      const spec: SearchSpec = {
+        ...shipped,
+        outputDir: dir,
+        budget: { trials: 2, minutes: null },
+        trial: { ...shipped.trial, timeoutMinutes: null },
+      };
       const summary = await runSearch(spec, { log: () => {} });
       expect(summary.trials.map((t) => t.state)).toEqual(['completed', 'completed']);
       for (const t of summary.trials) {
@@ -239,40 +246,45 @@ describe('hparam study', () => {
       const shown = loadStudy(summary.studyDir);
       expect(shown.trials[0]!.id).toBe(summary.best!.id);
 
-      // The experiment in the study folder, each session's hparams and status in its trial folder.
-      const experiment = readSummaries(summary.studyDir);
-      expect(experiment).toHaveLength(1);
-      expect(experiment[0]!.tag).toBe('_hparams_/experiment');
-      const hparamNames = experiment[0]!.plugin
-        .get(2)![0]!
-        .message!.get(4)!
-        .map((info) => text(info.message!.get(1)![0]!));
-      expect(hparamNames).toEqual(['training.lr', 'training.temperature', 'training.batch_size']);
-      const metric = experiment[0]!.plugin.get(2)![0]!.message!.get(5)![0]!.message!.get(1)![0]!.message!;
-      expect([text(metric.get(1)![0]!), text(metric.get(2)![0]!)]).toEqual(['run', 'val/mrr']);
-      expect(readdirSync(summary.trials[0]!.trialDir!)).toContain('run');
-      for (const t of summary.trials) {
-        const events = readSummaries(t.trialDir!);
-        expect(events.map((e) => e.tag)).toEqual([
-          '_hparams_/session_start_info',
-          '_hparams_/session_end_info',
-        ]);
-        const start = events[0]!.plugin.get(3)![0]!.message!;
-        const hparams = new Map(
-          start.get(1)!.map((entry) => {
-            const value = entry.message!.get(2)![0]!.message!;
-            return [
-              text(entry.message!.get(1)![0]!),
-              value.get(2) ? double(value.get(2)![0]!) : text(value.get(3)![0]!),
-            ];
-          }),
-        );
-        expect(Object.fromEntries(hparams)).toEqual(t.params);
-        expect(events[1]!.plugin.get(4)![0]!.message!.get(1)![0]!.int).toBe(1n);
-      }
-    }, 600_000);
+      checkHparamsSummaries(summary, ['training.lr', 'training.temperature', 'training.batch_size']);
+    }, 900_000);
   });
 });
+
+/** The experiment in the study folder, and each run trial's session (its values, its status) in its folder. */
+function checkHparamsSummaries(summary: SearchSummary, keys: string[]): void {
+  // The experiment in the study folder, each session's hparams and status in its trial folder.
+  const experiment = readSummaries(summary.studyDir);
+  expect(experiment).toHaveLength(1);
+  expect(experiment[0]!.tag).toBe('_hparams_/experiment');
+  const hparamNames = experiment[0]!.plugin
+    .get(2)![0]!
+    .message!.get(4)!
+    .map((info) => text(info.message!.get(1)![0]!));
+  expect(hparamNames).toEqual(keys);
+  const metric = experiment[0]!.plugin.get(2)![0]!.message!.get(5)![0]!.message!.get(1)![0]!.message!;
+  expect([text(metric.get(1)![0]!), text(metric.get(2)![0]!)]).toEqual(['run', 'val/mrr']);
+  const ran = summary.trials.filter((x) => x.reason !== 'config' && x.state !== 'requeued');
+  expect(ran.length).toBeGreaterThan(0);
+  for (const t of ran) {
+    if (t.state === 'completed') expect(readdirSync(t.trialDir!)).toContain('run');
+    const events = readSummaries(t.trialDir!);
+    expect(events.map((e) => e.tag)).toEqual(['_hparams_/session_start_info', '_hparams_/session_end_info']);
+    const start = events[0]!.plugin.get(3)![0]!.message!;
+    const hparams = new Map(
+      start.get(1)!.map((entry) => {
+        const value = entry.message!.get(2)![0]!.message!;
+        return [
+          text(entry.message!.get(1)![0]!),
+          value.get(2) ? double(value.get(2)![0]!) : text(value.get(3)![0]!),
+        ];
+      }),
+    );
+    expect(Object.fromEntries(hparams)).toEqual(t.params);
+    // SessionEndInfo.status: 1 success, 2 failure.
+    expect(events[1]!.plugin.get(4)![0]!.message!.get(1)![0]!.int).toBe(t.state === 'failed' ? 2n : 1n);
+  }
+}
 
 // An independent reader: TFRecord framing without CRC checks (tfevents.test checks those) and a protobuf
 // walker that knows only field numbers.

@@ -96,15 +96,25 @@ export function sessionEndSummary(status: number, endSecs: number): Uint8Array {
   return hparamsSummary(TAGS.end, pluginData(4, end));
 }
 
-/** Writes summaries as one new events file in `dir` (Event: wall_time = 1, step = 2, file_version = 3, summary = 5). */
+/**
+ * Writes summaries as one new events file in `dir` (Event: wall_time = 1, step = 2, file_version = 3,
+ * summary = 5); null when `name` is given and that file exists already (another searcher wrote it).
+ */
 export function writeSummaryEvents(
   dir: string,
   label: string,
   summaries: Uint8Array[],
   wallSecs = Date.now() / 1000,
-): string {
-  const file = join(dir, `events.out.tfevents.${Math.floor(wallSecs)}.${hostname()}.${process.pid}.${label}`);
-  const fd = openSync(file, 'wx');
+  name = `events.out.tfevents.${Math.floor(wallSecs)}.${hostname()}.${process.pid}.${label}`,
+): string | null {
+  const file = join(dir, name);
+  let fd: number;
+  try {
+    fd = openSync(file, 'wx');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return null;
+    throw error;
+  }
   try {
     writeSync(fd, frameRecord(new ProtoWriter().double(1, wallSecs).string(3, 'brain.Event:2').finish()));
     for (const s of summaries)

@@ -139,14 +139,16 @@ export async function runSearch(spec: SearchSpec, options: SearchOptions = {}): 
   mkdirSync(studyDir, { recursive: true });
   const study = Study.open(studyFile, options.leaseSeconds ? { leaseSeconds: options.leaseSeconds } : {});
   const running = new Map<number, { trial: Trial; proc: TrialProcess; exit: TrialExit | null }>();
+  // Trials do not outlive a searcher that exits (an uncaught error, process.exit); after kill -9, --resume stops them.
+  const killAll = () => {
+    for (const { proc } of running.values()) proc.child.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
   try {
     study.heartbeat();
     if (study.define(spec)) {
       for (const params of spec.enqueue)
         study.enqueue(params, typeof params['seed'] === 'number' ? params['seed'] : baseConfig.seed);
-      writeSummaryEvents(studyDir, 'hparams-experiment', [
-        experimentSummary(spec.space, spec.metric.key, spec.name, Date.now() / 1000),
-      ]);
     } else {
       const changed = sameSearch(study.definition()!.spec, spec);
       if (changed)
@@ -154,6 +156,15 @@ export async function runSearch(spec: SearchSpec, options: SearchOptions = {}): 
           `${studyFile}: the study was made by a search with another ${changed}; resume it with the same search file`,
         );
     }
+    // TensorBoard's experiment, once per study: a name fixed by the study's creation, written exclusively.
+    const created = study.definition()!.createdAt;
+    writeSummaryEvents(
+      studyDir,
+      'hparams-experiment',
+      [experimentSummary(spec.space, spec.metric.key, spec.name, created)],
+      created,
+      `events.out.tfevents.${Math.floor(created)}.secora.hparams-experiment`,
+    );
     log(`study ${studyFile}`);
     const started = Date.now();
     const deadline =
@@ -365,6 +376,7 @@ export async function runSearch(spec: SearchSpec, options: SearchOptions = {}): 
     const bestConfig = best ? writeBestConfig(spec, studyDir, best) : null;
     return { studyFile, studyDir, trials, best, bestConfig, failures, retried };
   } finally {
+    process.off('exit', killAll);
     for (const { proc } of running.values()) proc.stop('shutdown', 0);
     study.close();
   }
