@@ -31,7 +31,7 @@ export interface Trial {
   value: number | null;
   /** The last step reported. */
   step: number | null;
-  reason: FailureReason | 'pruned' | 'searcher died' | null;
+  reason: FailureReason | 'pruned' | 'searcher died' | 'searcher stopped' | null;
   exitCode: number | null;
   signal: string | null;
   error: string | null;
@@ -353,7 +353,7 @@ export class Study {
   }
 
   /** A trial this searcher stops on its own shutdown: queued again, to be run by a resumed search. */
-  release(id: number): void {
+  release(id: number, why: 'searcher stopped' | 'searcher died' = 'searcher stopped'): void {
     this.db
       .transaction(() => {
         const t = this.trial(id);
