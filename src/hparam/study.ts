@@ -359,9 +359,9 @@ export class Study {
         const t = this.trial(id);
         this.db
           .prepare(
-            "UPDATE trials SET state = 'requeued', reason = 'searcher died', finished_at = ?, child_pid = NULL WHERE id = ?",
+            "UPDATE trials SET state = 'requeued', reason = ?, finished_at = ?, child_pid = NULL WHERE id = ?",
           )
-          .run(now(), id);
+          .run(why, now(), id);
         this.insert({
           params: t.params,
           seed: t.seed,
