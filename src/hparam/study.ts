@@ -145,10 +145,19 @@ export class Study {
   /** Opens (creating when new) the study file; `definition` is stored on creation. */
   static open(file: string, options: { leaseSeconds?: number } = {}): Study {
     const db = new Database(file, { timeout: 30_000 });
-    db.pragma('journal_mode = WAL');
+    // Two searchers creating one study at once: switching to WAL can report busy without waiting.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        db.pragma('journal_mode = WAL');
+        db.exec(SCHEMA);
+        break;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= 100) throw error;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+      }
+    }
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    db.exec(SCHEMA);
     return new Study(file, db, options.leaseSeconds ?? 60);
   }
 
