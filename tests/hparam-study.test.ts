@@ -24,6 +24,7 @@ function fakeSearch(
   extra: string[] = [],
   modes = ['ok', 'slow', 'crash', 'nan', 'hang', 'killed-once'],
   heads = [2, 3],
+  timeoutMinutes = 5,
 ): string {
   const file = join(dir, 'search.yml');
   writeFileSync(
@@ -35,7 +36,7 @@ function fakeSearch(
       `  evaluation.sample_query: {type: categorical, values: [${modes.join(', ')}]}`,
       `  model.num_heads: {type: categorical, values: [${heads.join(', ')}]}`,
       '  training.lr: {type: log_uniform, low: 1.0e-4, high: 1.0e-2}',
-      `trial: {command: [${process.execPath}, ${FAKE}], timeout_minutes: 0.05, grace_seconds: 1, retries: 1}`,
+      `trial: {command: [${process.execPath}, ${FAKE}], timeout_minutes: ${timeoutMinutes}, grace_seconds: 1, retries: 1}`,
       ...extra,
     ].join('\n'),
   );
@@ -47,8 +48,15 @@ const byNumber = (trials: Trial[], n: number) => trials.find((t) => t.number ===
 describe('hparam study', () => {
   it('records a crash, a NaN, a hang and a config error with their reasons; retries only the spurious ones', async () => {
     const dir = dirOf();
+    // A time limit of 9 s for the hanging trial (the others finish well within it, even on a loaded machine).
     const spec = loadSearch(
-      fakeSearch(dir, ['budget: {trials: 6}', 'concurrency: 2', 'pruner: {type: none}']),
+      fakeSearch(
+        dir,
+        ['budget: {trials: 6}', 'concurrency: 2', 'pruner: {type: none}'],
+        undefined,
+        undefined,
+        0.15,
+      ),
     );
     const studyFile = join(dir, 'study.sqlite');
     const study = Study.open(studyFile);
