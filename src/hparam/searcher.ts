@@ -233,7 +233,8 @@ export async function runSearch(spec: SearchSpec, options: SearchOptions = {}): 
         configFile,
         `# Trial ${trial.number} of the search ${spec.name}: ${paramSets(trial.params).join(' ')}\n${configText}`,
       );
-      writeSummaryEvents(trialDir, 'hparams-start', [
+      // Labels that sort in order: a trial that ends within the second it started keeps start before end.
+      writeSummaryEvents(trialDir, 'hparams-1-start', [
         sessionStartSummary(trial.params, Date.now() / 1000, `trial-${trial.number}`),
       ]);
       const env = { ...process.env, SECORA_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) };
@@ -258,7 +259,7 @@ export async function runSearch(spec: SearchSpec, options: SearchOptions = {}): 
       const curve = collect(trial, proc);
       const final = reduce(spec, curve);
       const end = (status: number) =>
-        writeSummaryEvents(proc.trialDir, 'hparams-end', [sessionEndSummary(status, Date.now() / 1000)]);
+        writeSummaryEvents(proc.trialDir, 'hparams-2-end', [sessionEndSummary(status, Date.now() / 1000)]);
       if (stopping && exit.code !== 0 && exit.stoppedFor !== 'pruned') {
         study.release(trial.id);
         log(`trial ${trial.number}: stopped with the search; queued again for --resume`);
