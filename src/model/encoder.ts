@@ -11,6 +11,7 @@ import {
   type NativeTrainStepResult,
   native,
 } from '../native.js';
+import { verifyModelFolder } from './checkpoint-manifest.js';
 import {
   type EncoderConfig,
   fromHfConfig,
@@ -130,6 +131,7 @@ export class Encoder implements Embedder {
     if (!existsSync(configPath)) throw new Error(`${dir}: no config.json, so not a model folder`);
     if (!existsSync(weightsPath))
       throw new Error(`${dir}: no model.safetensors (only safetensors weights load)`);
+    verifyModelFolder(dir);
     const configText = readFileSync(configPath);
     let hf: Record<string, unknown>;
     try {
