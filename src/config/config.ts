@@ -355,7 +355,7 @@ function crossChecks(c: TrainConfig): SchemaIssue[] {
       message: `${JSON.stringify(c.device)} is not allowed: expected cpu, cuda or cuda:N`,
     });
   }
-  if (c.name !== null && !/^[\w.-]+$/.test(c.name)) {
+  if (c.name !== null && (!/^[\w.-]+$/.test(c.name) || /^\.+$/.test(c.name))) {
     issues.push({
       key: 'name',
       message: `${JSON.stringify(c.name)} is not allowed: letters, digits, '.', '_' and '-' only`,

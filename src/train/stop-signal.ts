@@ -4,8 +4,11 @@
 
 export class StopRequest {
   private signal: NodeJS.Signals | null = null;
+  private looping = false;
   private readonly handler = (signal: NodeJS.Signals) => {
-    if (this.signal !== null) {
+    // Before the first step there is nothing to save (config and tokenizer are written whole or not at all),
+    // so a signal during start-up (data, tokenizer training, the baseline validation) stops at once.
+    if (this.signal !== null || !this.looping) {
       this.onSecond(signal);
       return;
     }
@@ -29,6 +32,16 @@ export class StopRequest {
   /** Asks for a stop without a signal (tests, a maximum time). */
   request(reason: NodeJS.Signals = 'SIGTERM'): void {
     this.signal ??= reason;
+  }
+
+  /** The training loop has begun: from now the first signal lets the current step finish. */
+  enterLoop(): void {
+    this.looping = true;
+  }
+
+  /** Whether the training loop has begun. */
+  get inLoop(): boolean {
+    return this.looping;
   }
 
   install(): this {
