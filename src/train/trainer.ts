@@ -149,8 +149,16 @@ function sourceFor(
   return openDataSource({
     ...corpus,
     split,
+    maxRecordChars: config.data.max_record_chars,
     ...(config.data.languages.length > 0 ? { languages: config.data.languages } : {}),
   });
+}
+
+/** Fails at once when a split yields no usable record (all skipped, or none there), with what was skipped. */
+async function requireRecords(source: DataSource, split: Split): Promise<void> {
+  for await (const _ of source.records()) return;
+  const where = source.config.path;
+  throw new Error(`data: the ${split} split of ${where} has no usable records (${source.stats.format()})`);
 }
 
 async function countRecords(source: DataSource, cap: number | null): Promise<number> {
@@ -239,7 +247,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   // 3. Data.
   const corpus = await corpusOf(config, log);
   const trainSource = sourceFor(corpus, config, 'train');
-  const validSets = await loadEvalSets(sourceFor(corpus, config, 'valid'), config.validation.max_queries);
+  await requireRecords(trainSource, 'train');
+  if (config.evaluation.test || config.evaluation.index)
+    await requireRecords(sourceFor(corpus, config, 'test'), 'test');
+  const validSource = sourceFor(corpus, config, 'valid');
+  const validSets = await loadEvalSets(validSource, config.validation.max_queries);
+  if (validSource.stats.any) log(`validation data: ${validSource.stats.format()}`);
+  if (validSets.every((s) => s.docstrings.length === 0)) await requireRecords(validSource, 'valid');
   const early = stopped();
   if (early) return early;
 
@@ -481,7 +495,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (step !== lastSavedStep) await checkpoint(false);
     progress?.break();
     const skips = trainSource.stats;
-    if (skips.skipped > 0) log(`training data: ${skips.format()}`);
+    if (skips.any) log(`training data: ${skips.format()}`);
   } finally {
     metrics.close();
     await batcher.close();
@@ -503,7 +517,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const which = bestDir ? `best checkpoint (${basename(bestDir)})` : 'last model';
     // The test split, read once for both.
     const testRecords: CodeRecord[] = [];
-    for await (const r of sourceFor(corpus, config, 'test').records()) testRecords.push(r);
+    const testSource = sourceFor(corpus, config, 'test');
+    for await (const r of testSource.records()) testRecords.push(r);
+    if (testSource.stats.any) log(`test data: ${testSource.stats.format()}`);
     if (config.evaluation.test)
       result.test = await testEvaluation(config, testRecords, runDir, final, which, log);
     if (config.evaluation.index)
