@@ -2,8 +2,18 @@
 //   makeDirs: Node's mkdirSync({ recursive: true }) loops for ever (in C++, deaf to signals) on a path whose
 //   parent exists but refuses children with ENOENT, e.g. /proc/x; this walks the path once, one level a step.
 //   writeFileAtomic: a temporary file beside the target, fsync, rename: a full disk leaves the old file whole.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { parse, resolve, sep } from 'node:path';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { dirname, parse, resolve, sep } from 'node:path';
 
 /** Creates `dir` and its missing parents; every failure names the folder that could not be made. */
 export function makeDirs(dir: string, what = 'folder'): void {
@@ -25,6 +35,22 @@ export function makeDirs(dir: string, what = 'folder'): void {
   }
 }
 
+/**
+ * Why a new file could not be made in its folder, in words: the file system's code alone misleads (a read-only
+ * or virtual folder such as /proc answers ENOENT although the folder is there).
+ */
+export function cannotWrite(file: string, error: unknown): Error {
+  const dir = dirname(resolve(file));
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  let why: string;
+  if (!existsSync(dir)) why = `the folder ${dir} does not exist`;
+  else if (!statSync(dir).isDirectory()) why = `${dir} is not a folder`;
+  else if (code === 'ENOSPC') why = 'the disk is full';
+  else
+    why = `the folder ${dir} does not accept new files (read-only or not writable: ${code || (error as Error).message})`;
+  return new Error(`cannot write ${file}: ${why}`);
+}
+
 /** Writes a whole file or nothing: a temporary file in the same folder, fsync, then rename over the target. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const temp = `${file}.tmp-${process.pid}`;
@@ -32,7 +58,7 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   try {
     fd = openSync(temp, 'w');
   } catch (error) {
-    throw new Error(`cannot write ${file}: ${(error as Error).message}`);
+    throw cannotWrite(file, error);
   }
   let open = true;
   try {
@@ -46,6 +72,6 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   } catch (error) {
     if (open) closeSync(fd);
     rmSync(temp, { force: true });
-    throw new Error(`cannot write ${file}: ${(error as Error).message}`);
+    throw cannotWrite(file, error);
   }
 }

@@ -395,7 +395,8 @@ function crossChecks(c: TrainConfig): SchemaIssue[] {
     const m = c.model;
     const h = m.hidden_size;
     const params =
-      (c.tokenizer.vocab_size + m.max_positions) * h + m.num_layers * (4 * h * h + 2 * h * m.intermediate_size);
+      (c.tokenizer.vocab_size + m.max_positions) * h +
+      m.num_layers * (4 * h * h + 2 * h * m.intermediate_size);
     if (params > 20e9) {
       issues.push({
         key: 'model.hidden_size',

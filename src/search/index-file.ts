@@ -18,6 +18,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { endianness } from 'node:os';
+import { cannotWrite } from '../safe-fs.js';
 import type { FaissSearchParams } from './faiss-search-params.js';
 import type { Snippet } from './snippet.js';
 
@@ -99,14 +100,19 @@ export function writeIndexFile(file: string, contents: IndexFileContents): void 
   });
   const parts = [table, sha256(table), ...SECTIONS.map((name) => body[name])];
   const temp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(temp, 'w');
+  let fd: number;
+  try {
+    fd = openSync(temp, 'w');
+  } catch (error) {
+    throw cannotWrite(file, error);
+  }
   try {
     for (const part of parts) writeSync(fd, part);
     fsyncSync(fd);
   } catch (error) {
     closeSync(fd);
     rmSync(temp, { force: true });
-    throw error;
+    throw cannotWrite(file, error);
   }
   closeSync(fd);
   renameSync(temp, file);
