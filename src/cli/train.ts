@@ -18,7 +18,8 @@ const USAGE = `usage: secora-train <config.yml> [options]
   --help-config        every config key with its default and allowed values
   --version            the installed secora's version
 
-Ctrl-C (SIGINT) or SIGTERM stops after the current step and writes a checkpoint; a second one exits at once.`;
+Ctrl-C (SIGINT) or SIGTERM stops after the current step and writes a checkpoint; a second one exits at once.
+During start-up (data, tokenizer, the baseline validation) there is nothing to save: a signal ends it at once.`;
 
 export const main: CommandMain = async (argv) => {
   // --resume takes an optional value: a following word that is not a flag or the config file.
@@ -85,11 +86,7 @@ export const main: CommandMain = async (argv) => {
         `\n${signal}: finishing this step, then writing a checkpoint (again to quit at once)\n`,
       ),
     (signal) => {
-      process.stderr.write(
-        stop.inLoop
-          ? `\n${signal} again: exiting now; the last complete checkpoint is intact\n`
-          : `\n${signal} during start-up: exiting now (no step was taken, nothing to save)\n`,
-      );
+      process.stderr.write(`\n${signal} again: exiting now; the last complete checkpoint is intact\n`);
       process.exit(130);
     },
   ).install();
