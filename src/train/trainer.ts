@@ -84,6 +84,10 @@ const isInside = (parent: string, child: string) => {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 };
 
+/** What a run writes into its folder (a --restart removes a folder that holds only these). */
+const RUN_ENTRY =
+  /^(config\.yml|tokenizer\.json|checkpoints|best|metrics\.jsonl|events\.out\.tfevents\..*|result\.json|test-results\.json|test-split\.index|.*\.tmp-\d+)$/;
+
 /** Whether a run folder holds a finished checkpoint, even a damaged one: such a folder is never started over. */
 function hasCheckpoint(runDir: string): boolean {
   const root = join(runDir, 'checkpoints');
@@ -227,8 +231,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         `${runDir} already holds a run with checkpoints: resume it with --resume ${basename(runDir)}, or choose another --name`,
       );
     }
-    // A folder of a run stopped before its first checkpoint holds nothing to keep: start it again.
-    if (existsSync(runDir) && options.restart) rmSync(runDir, { recursive: true, force: true });
+    // A folder of a run stopped before its first checkpoint holds nothing to keep: start it again. Only a folder
+    // that holds nothing but what a run writes is removed.
+    if (existsSync(runDir) && options.restart) {
+      const foreign = readdirSync(runDir).filter((n) => !RUN_ENTRY.test(n));
+      if (!existsSync(join(runDir, 'config.yml')) || foreign.length > 0)
+        throw new Error(
+          `--restart: ${runDir} does not look like a run folder (no config.yml, or it holds ${foreign.slice(0, 3).join(', ')}); nothing was removed`,
+        );
+      rmSync(runDir, { recursive: true, force: true });
+    }
   }
   makeDirs(runDir, 'run folder');
   writeFileAtomic(join(runDir, 'config.yml'), configToYaml(config));

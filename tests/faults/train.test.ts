@@ -77,6 +77,15 @@ describe('checkpoint and run-folder faults', () => {
       );
     }
     expect(existsSync(join(out, '..', '..', 'x'))).toBe(false);
+    // --restart removes only a folder that holds nothing but what a run writes.
+    const mine = join(out, 'not-a-run');
+    mkdirSync(mine);
+    writeFileSync(join(mine, 'config.yml'), 'seed: 1\n');
+    writeFileSync(join(mine, 'thesis.tex'), 'years of work');
+    await expect(train({ configFile: TINY, sets: SETS, restart: mine, log: quiet })).rejects.toThrow(
+      /does not look like a run folder \(.*thesis\.tex\); nothing was removed/,
+    );
+    expect(existsSync(join(mine, 'thesis.tex'))).toBe(true);
     const started = performance.now();
     // mkdirSync({ recursive: true }) looped for ever on this, deaf to SIGTERM.
     await expect(
