@@ -24,7 +24,7 @@ if [ ! -e "$pkg/node_modules/node-addon-api" ]; then
   mkdir -p "$pkg/node_modules"
   ln -s "$addon_api" "$pkg/node_modules/node-addon-api"
 fi
-(cd "$pkg" && "$cmake_js" compile --log-level warn >/tmp/faiss-node-build.log 2>&1) || {
+(cd "$pkg" && SECORA_NODE_ADDON_API="$addon_api" "$cmake_js" compile --log-level warn >/tmp/faiss-node-build.log 2>&1) || {
   tail -30 /tmp/faiss-node-build.log >&2; echo "build-faiss-node: build failed (log: /tmp/faiss-node-build.log)" >&2; exit 1; }
 (cd "$root" && node -e "
 const { IndexFlatIP } = require('faiss-node');
