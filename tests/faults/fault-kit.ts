@@ -1,5 +1,8 @@
 // Shared by the fault-injection tests and bench/faults.ts: a seeded generator, byte corruption, and a report.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/package-root.js';
 
 /** mulberry32: a small seeded generator, so a failing case can be replayed from its printed seed. */
 export function seeded(seed: number): () => number {
@@ -43,4 +46,23 @@ export function corruptBytes(
   if (!changed) bytes[offset] = (bytes[offset]! + 1) & 0xff;
   writeFileSync(file, bytes);
   return { file, offset, count: n };
+}
+
+/**
+ * Compiles the CLI into its own folder (build/test-cli-<tag>) and returns a launcher for secora-train: tests
+ * that build dist/ at the same time would otherwise swap files under a child that is starting.
+ */
+export function buildTrainCli(tag: string): string {
+  const out = join(packageRoot, 'build', `test-cli-${tag}`);
+  const run = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', out], {
+    cwd: packageRoot,
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) throw new Error(`building the CLI into ${out} failed: ${run.stdout}${run.stderr}`);
+  const launcher = join(out, 'secora-train.mjs');
+  writeFileSync(
+    launcher,
+    "import { main } from './cli/train.js';\nimport { runCli } from './cli/run.js';\nawait runCli(main, process.argv.slice(2));\n",
+  );
+  return launcher;
 }

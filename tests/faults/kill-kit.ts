@@ -1,12 +1,12 @@
 // Random SIGKILLs during a tiny deterministic training run, and random corruptions of its checkpoints: shared
-// by tests/faults/kill.test.ts (a few, bounded) and bench/faults.ts (many). Runs the built CLI (dist/).
+// by tests/faults/kill.test.ts (a few, bounded) and bench/faults.ts (many). Runs the CLI compiled on first use.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Encoder } from '../../src/model/encoder.js';
 import { packageRoot } from '../../src/package-root.js';
 import { CheckpointStore } from '../../src/train/checkpoint-store.js';
-import { corruptBytes } from './fault-kit.js';
+import { buildTrainCli, corruptBytes } from './fault-kit.js';
 
 export const TINY = join(packageRoot, 'configs', 'tiny.yml');
 const STEPS = 6;
@@ -25,17 +25,13 @@ export function killSets(out: string): string[] {
   ];
 }
 
+let cli: string | undefined;
+
 function start(out: string, args: string[]): { child: ChildProcess; exit: Promise<number | null> } {
-  const child = spawn(
-    process.execPath,
-    [
-      join(packageRoot, 'bin', 'secora-train.js'),
-      TINY,
-      ...killSets(out).flatMap((s) => ['--set', s]),
-      ...args,
-    ],
-    { stdio: 'ignore' },
-  );
+  cli ??= buildTrainCli('kill');
+  const child = spawn(process.execPath, [cli, TINY, ...killSets(out).flatMap((s) => ['--set', s]), ...args], {
+    stdio: 'ignore',
+  });
   const exit = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
   return { child, exit };
 }

@@ -2,12 +2,10 @@
 // deterministic run, half of them while a checkpoint is being written, each resumed, must end byte-equal to the
 // uninterrupted run; random corruptions of its checkpoint must never be resumed from or loaded. Seeded: the
 // seed is printed, SECORA_FAULT_SEED replays it.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../../src/package-root.js';
 import { faultSeed, seeded } from './fault-kit.js';
 import { corruptCheckpoints, killedRun, straightRun } from './kill-kit.js';
 
@@ -19,8 +17,6 @@ describe('randomized faults', () => {
     const seed = faultSeed();
     console.log(`kill/corruption seed ${seed} (replay: SECORA_FAULT_SEED=${seed})`);
     const random = seeded(seed);
-    // The CLI runs from dist/: built once so it runs the current code.
-    spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: packageRoot });
     const reference = await straightRun(out);
     const kills = await killedRun(out, 'killed', 2, random, reference);
     expect(kills.kills).toBeGreaterThan(0);

@@ -1,19 +1,20 @@
 // SIGINT during start-up (data, tokenizer training, the baseline validation): nothing is worth saving yet, so
 // the run ends at once (the signal's default action: start-up runs long synchronous work, during which a
 // JavaScript handler would wait) instead of after start-up, and leaves no checkpoint.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/package-root.js';
+import { buildTrainCli } from './fault-kit.js';
 
 const out = mkdtempSync(join(tmpdir(), 'secora-faults-signal-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('signals during start-up', () => {
   it('ends at once on SIGINT before the first step, with no checkpoint written', async () => {
-    spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: packageRoot });
+    const cli = buildTrainCli('signal');
     // A long start-up: a big baseline validation (thousands of queries) before the first step.
     const sets = [
       `output_dir=${out}`,
@@ -24,7 +25,7 @@ describe('signals during start-up', () => {
     const child = spawn(
       process.execPath,
       [
-        join(packageRoot, 'bin', 'secora-train.js'),
+        cli,
         join(packageRoot, 'configs', 'tiny.yml'),
         '--name',
         'early',
