@@ -51,6 +51,7 @@ function writingCheckpoint(out: string, name: string): boolean {
 
 /** The uninterrupted run: its final weights and optimizer state, and how long it took. */
 export async function straightRun(out: string): Promise<{ seconds: number; files: Buffer[] }> {
+  cli ??= buildTrainCli('kill');
   const t0 = performance.now();
   const { exit } = start(out, ['--name', 'straight']);
   const code = await exit;
@@ -92,7 +93,8 @@ export async function killedRun(
   for (let i = 0; i < kills; i++) {
     const { child, exit } = start(out, next());
     const onCheckpoint = random() < 0.5;
-    const deadline = performance.now() + random() * reference.seconds * 1000;
+    // Before 0.7 of the uninterrupted run's time, so that a kill lands before the run can finish.
+    const deadline = performance.now() + random() * 0.7 * reference.seconds * 1000;
     let done = false;
     void exit.then(() => {
       done = true;
@@ -100,7 +102,7 @@ export async function killedRun(
     while (!done) {
       await new Promise((r) => setTimeout(r, 2));
       const writing = writingCheckpoint(out, name);
-      if ((onCheckpoint && writing) || (!onCheckpoint && performance.now() >= deadline)) {
+      if ((onCheckpoint && writing) || performance.now() >= deadline) {
         child.kill('SIGKILL');
         report = {
           ...report,
