@@ -9,7 +9,10 @@ pkg=${SECORA_FAISS_NODE_DIR:-$root/node_modules/faiss-node}
 cmake_js=${SECORA_CMAKE_JS:-$root/node_modules/.bin/cmake-js}
 addon_api=${SECORA_NODE_ADDON_API:-$root/node_modules/node-addon-api}
 [ -d "$pkg" ] || { echo "build-faiss-node: $pkg is missing; run 'npm ci --ignore-scripts' first" >&2; exit 1; }
-if [ "${1:-}" != "--force" ] && (cd "$root" && node -e "require('faiss-node').IndexFlatIP" >/dev/null 2>&1); then
+# The stamp ties a build to the build files it was made with, so a change to them builds again.
+stamp=$(cat "$root/scripts/faiss-node/CMakeLists.txt" "$root/scripts/faiss-node/compat.h" | sha256sum | cut -c1-16)
+if [ "${1:-}" != "--force" ] && [ "$(cat "$pkg/build/secora-stamp" 2>/dev/null)" = "$stamp" ] \
+  && (cd "$root" && node -e "require('faiss-node').IndexFlatIP" >/dev/null 2>&1); then
   echo "faiss-node: already built"
   exit 0
 fi
@@ -21,11 +24,14 @@ if [ ! -e "$pkg/node_modules/node-addon-api" ]; then
   mkdir -p "$pkg/node_modules"
   ln -s "$addon_api" "$pkg/node_modules/node-addon-api"
 fi
-(cd "$pkg" && "$cmake_js" compile --log-level warn >/tmp/faiss-node-build.log 2>&1) || {
+(cd "$pkg" && SECORA_NODE_ADDON_API="$addon_api" "$cmake_js" compile --log-level warn >/tmp/faiss-node-build.log 2>&1) || {
   tail -30 /tmp/faiss-node-build.log >&2; echo "build-faiss-node: build failed (log: /tmp/faiss-node-build.log)" >&2; exit 1; }
 (cd "$root" && node -e "
 const { IndexFlatIP } = require('faiss-node');
 const ix = new IndexFlatIP(2); ix.add([1, 0, 0, 1]);
 const r = ix.search([0.9, 0.1], 1); if (r.labels[0] !== 0) throw new Error('faiss-node search gave ' + r.labels);
+let thrown = false; try { ix.search([0.9, 0.1], 0); } catch { thrown = true; }
+if (!thrown) throw new Error('faiss-node did not turn a faiss error into a JavaScript error');
 ") || { echo "build-faiss-node: built, but the binding does not work" >&2; exit 1; }
+echo "$stamp" >"$pkg/build/secora-stamp"
 echo "faiss-node: built against the system libfaiss"

@@ -90,19 +90,19 @@ describe('CodeIndex', () => {
     const file = join(dir, 'broken.sidx');
     writeFileSync(file, 'not an index');
     expect(() => CodeIndex.load(file, embedder)).toThrow(
-      /broken\.sidx: not a secora index file \(wrong magic bytes\)/,
+      /broken\.sidx: not a usable secora index file \(wrong magic bytes\); rebuild it/,
     );
     expect(() => CodeIndex.describe(file)).toThrow(
-      /broken\.sidx: not a secora index file \(wrong magic bytes\)/,
+      /broken\.sidx: not a usable secora index file \(wrong magic bytes\); rebuild it/,
     );
     writeFileSync(file, readFileSync(join(dir, 'model.sidx')).subarray(0, 40));
     expect(() => CodeIndex.describe(file)).toThrow(
-      /broken\.sidx: not a secora index file \(truncated header\)/,
+      /broken\.sidx: not a usable secora index file \(truncated section table\)/,
     );
     const good = join(dir, 'model.sidx');
     writeFileSync(file, readFileSync(good).subarray(0, readFileSync(good).length - 4));
     expect(() => CodeIndex.load(file, embedder)).toThrow(
-      /broken\.sidx: not a secora index file \(expected \d+ bytes/,
+      /broken\.sidx: not a usable secora index file \(expected \d+ bytes from the section table, found \d+ \(truncated\?\)/,
     );
   });
 

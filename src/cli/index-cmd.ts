@@ -126,6 +126,10 @@ export const indexCommand: CommandMain = async (argv) => {
   const { plan, embedded, mineSeconds, indexSeconds } = result;
   if (values.verbose) for (const line of skippedList) say(`  skipped ${line}`);
   say(`skipped: ${skipCounts(result.skipped)}${values.verbose ? '' : ' (--verbose lists them)'}`);
+  if (result.rebuiltBecause)
+    process.stderr.write(
+      `${out}: the existing index was not usable (${result.rebuiltBecause}); rebuilt it\n`,
+    );
   const rate = embedded > 0 ? ` (${(embedded / indexSeconds).toFixed(0)} functions/s)` : '';
   const verb = result.untouched ? 'unchanged' : result.incremental ? 'updated' : 'built';
   const text =

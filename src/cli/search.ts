@@ -75,10 +75,23 @@ function integer(flag: string, text: string, min: number): number {
   return n;
 }
 
+/** `-k -1` reads as two flags: joined as `--k=-1`, the count check can name the value. */
+function negativeK(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if ((argv[i] === '-k' || argv[i] === '--k') && next !== undefined && /^-\d/.test(next)) {
+      out.push(`--k=${next}`);
+      i++;
+    } else out.push(argv[i]!);
+  }
+  return out;
+}
+
 export const searchCommand: CommandMain = async (argv) => {
   const { values, positionals } = parseCommandLine(
     {
-      args: argv,
+      args: negativeK(argv),
       allowPositionals: true,
       options: {
         help: { type: 'boolean', short: 'h', default: false },
@@ -105,8 +118,14 @@ export const searchCommand: CommandMain = async (argv) => {
   }
   const query = positionals.join(' ').trim();
   const k = Number(values.k);
-  if (query === '' || !Number.isInteger(k) || k < 1) {
-    process.stderr.write(`${SEARCH_USAGE}\n`);
+  const wrong =
+    query === ''
+      ? 'the query is empty: say what to find, e.g. secora search "read a file and return its lines"'
+      : !/^\s*\d+\s*$/.test(values.k) || !Number.isSafeInteger(k) || k < 1
+        ? `-k must be a whole number >= 1 (how many hits to show), got '${values.k}'`
+        : null;
+  if (wrong) {
+    process.stderr.write(`secora search: ${wrong}\n${SEARCH_USAGE}\n`);
     return 2;
   }
   const fusion = values.fusion;
@@ -151,6 +170,11 @@ export const searchCommand: CommandMain = async (argv) => {
     // The file is read once; the model is loaded only for a dense or hybrid search.
     const index = CodeIndex.load(file, null);
     root = index.root ?? root;
+    const languages = index.languages();
+    if (values.lang !== undefined && !languages.includes(values.lang))
+      throw new Error(
+        `--lang ${values.lang}: ${file} holds no such language; it holds ${languages.join(', ')}`,
+      );
     if (mode === 'bm25') hits = await index.search(query, options);
     else {
       const spec = values.model ?? hashingSpec(index.modelId) ?? index.modelSource;

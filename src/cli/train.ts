@@ -11,6 +11,7 @@ const USAGE = `usage: secora-train <config.yml> [options]
 
   --name NAME          run folder name under output_dir (default: config name + time)
   --resume [RUN]       continue the newest run (or RUN, a name or folder) from its last complete checkpoint
+  --restart RUN        start RUN (a name or folder) again from the beginning: only a run without checkpoints
   --set key=value      override a config key (repeatable), e.g. --set training.lr=0.001
   --device DEV         cpu, cuda or cuda:N (same as --set device=DEV)
   --deterministic      bitwise reproducible on CPU (same as --set deterministic=true)
@@ -20,7 +21,8 @@ const USAGE = `usage: secora-train <config.yml> [options]
 
 Ctrl-C (SIGINT) or SIGTERM stops after the current step and writes a checkpoint; a second one exits at once.
 The run folder's result.json says how it ended. Exit codes: 0 done, 1 error, 2 bad config, 3 diverged (NaN or
-training.max_loss), 130 stopped by a signal.`;
+training.max_loss), 130 stopped by a signal.
+During start-up (data, tokenizer, the baseline validation) there is nothing to save: a signal ends it at once.`;
 
 export const main: CommandMain = async (argv) => {
   // --resume takes an optional value: a following word that is not a flag or the config file.
@@ -32,6 +34,16 @@ export const main: CommandMain = async (argv) => {
     const takesValue = next !== undefined && !next.startsWith('-') && !/\.ya?ml$/.test(next);
     resume = takesValue ? next : true;
     args.splice(ri, takesValue ? 2 : 1);
+  }
+  const ti = args.indexOf('--restart');
+  let restart: string | undefined;
+  if (ti >= 0) {
+    restart = args[ti + 1];
+    if (restart === undefined || restart.startsWith('-')) {
+      process.stderr.write('--restart needs the run to start again: a name under output_dir or a folder\n');
+      return 2;
+    }
+    args.splice(ti, 2);
   }
   const { values, positionals } = parseCommandLine(
     {
@@ -87,6 +99,7 @@ export const main: CommandMain = async (argv) => {
       sets,
       ...(values.name ? { name: values.name } : {}),
       ...(resume ? { resume } : {}),
+      ...(restart ? { restart } : {}),
       ...(values.progress ? { progress: true } : {}),
       stop,
     });
@@ -96,7 +109,9 @@ export const main: CommandMain = async (argv) => {
     process.stdout.write(`${result.runDir}: ${result.steps}/${result.totalSteps} steps, ${best}\n`);
     if (result.stopped) {
       process.stdout.write(
-        `stopped by ${result.stopped}; continue with: secora-train ${configFile} --resume ${result.runDir}\n`,
+        result.lastCheckpoint || result.steps > 0
+          ? `stopped by ${result.stopped}; continue with: secora-train ${configFile} --resume ${result.runDir}\n`
+          : `stopped by ${result.stopped} before the first checkpoint; start again with: secora-train ${configFile} --restart ${result.runDir}\n`,
       );
       return EXIT.stopped;
     }

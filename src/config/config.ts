@@ -1,7 +1,8 @@
 // The training config: YAML in, validated and typed config out. Every error names the file, the line, the
 // key, the value and what is allowed; a config with any error never starts a run.
 import { readFileSync } from 'node:fs';
-import { isMap, LineCounter, parseDocument, parse as parseYaml, stringify } from 'yaml';
+import { isMap, LineCounter, parseDocument, stringify, visit } from 'yaml';
+import { DEFAULT_MAX_RECORD_CHARS } from '../data/skip-stats.js';
 import { applySchema, type ConfigOf, describeSchema, type FieldSpec, type SchemaIssue } from './schema.js';
 
 export const LANGUAGES = ['go', 'java', 'javascript', 'php', 'python', 'ruby', 'typescript'] as const;
@@ -19,6 +20,7 @@ export const CONFIG_SCHEMA = {
     default: 42,
     integer: true,
     min: 0,
+    max: 4294967295,
     doc: 'seed of weights, dropout and data order',
   },
   device: { kind: 'string', default: 'cpu', doc: 'cpu, cuda or cuda:N' },
@@ -29,6 +31,7 @@ export const CONFIG_SCHEMA = {
     nullable: true,
     integer: true,
     min: 1,
+    max: 4096,
     doc: 'CPU threads (default: all)',
   },
   data: {
@@ -53,14 +56,29 @@ export const CONFIG_SCHEMA = {
         default: [],
         doc: 'languages to use (empty: all present)',
       },
-      max_query_length: { kind: 'number', default: 64, integer: true, min: 8, doc: 'tokens of a docstring' },
-      max_code_length: { kind: 'number', default: 256, integer: true, min: 8, doc: 'tokens of code' },
+      max_query_length: {
+        kind: 'number',
+        default: 64,
+        integer: true,
+        min: 8,
+        max: 65536,
+        doc: 'tokens of a docstring',
+      },
+      max_code_length: {
+        kind: 'number',
+        default: 256,
+        integer: true,
+        min: 8,
+        max: 65536,
+        doc: 'tokens of code',
+      },
       bucketing: { kind: 'boolean', default: true, doc: 'group examples of similar length into batches' },
       prefetch: {
         kind: 'number',
         default: 4,
         integer: true,
         min: 0,
+        max: 1024,
         doc: 'batches prepared ahead of the step',
       },
       shuffle_buffer: {
@@ -68,7 +86,15 @@ export const CONFIG_SCHEMA = {
         default: 8192,
         integer: true,
         min: 1,
+        max: 10_000_000,
         doc: 'records held for shuffling',
+      },
+      max_record_chars: {
+        kind: 'number',
+        default: DEFAULT_MAX_RECORD_CHARS,
+        integer: true,
+        min: 100,
+        doc: 'a record whose docstring and code are longer is skipped and counted, before tokenizing',
       },
       max_train_examples: {
         kind: 'number',
@@ -95,6 +121,7 @@ export const CONFIG_SCHEMA = {
         default: 8192,
         integer: true,
         min: 300,
+        max: 1_048_576,
         doc: 'vocabulary of a trained BPE',
       },
       code_aware: {
@@ -107,6 +134,7 @@ export const CONFIG_SCHEMA = {
         default: 20000,
         integer: true,
         min: 10,
+        max: 100_000_000,
         doc: 'training pairs the BPE is learned on',
       },
     },
@@ -126,11 +154,25 @@ export const CONFIG_SCHEMA = {
         default: 'roberta',
         doc: 'architecture when from scratch',
       },
-      hidden_size: { kind: 'number', default: 256, integer: true, min: 8, doc: '' },
-      num_layers: { kind: 'number', default: 4, integer: true, min: 1, doc: '' },
-      num_heads: { kind: 'number', default: 4, integer: true, min: 1, doc: 'must divide hidden_size' },
-      intermediate_size: { kind: 'number', default: 1024, integer: true, min: 1, doc: '' },
-      max_positions: { kind: 'number', default: 514, integer: true, min: 16, doc: 'position embeddings' },
+      hidden_size: { kind: 'number', default: 256, integer: true, min: 8, max: 65536, doc: '' },
+      num_layers: { kind: 'number', default: 4, integer: true, min: 1, max: 1024, doc: '' },
+      num_heads: {
+        kind: 'number',
+        default: 4,
+        integer: true,
+        min: 1,
+        max: 1024,
+        doc: 'must divide hidden_size',
+      },
+      intermediate_size: { kind: 'number', default: 1024, integer: true, min: 1, max: 262144, doc: '' },
+      max_positions: {
+        kind: 'number',
+        default: 514,
+        integer: true,
+        min: 16,
+        max: 65536,
+        doc: 'position embeddings',
+      },
       dropout: {
         kind: 'number',
         default: 0.1,
@@ -139,7 +181,7 @@ export const CONFIG_SCHEMA = {
         doc: 'hidden dropout (SimCSE needs it > 0)',
       },
       attention_dropout: { kind: 'number', default: 0.1, min: 0, max: 0.9, doc: '' },
-      layer_norm_eps: { kind: 'number', default: 1e-5, above: 0, doc: '' },
+      layer_norm_eps: { kind: 'number', default: 1e-5, above: 0, max: 1, doc: '' },
       pooling: {
         kind: 'enum',
         values: ['cls', 'mean', 'cls_projection'],
@@ -151,6 +193,7 @@ export const CONFIG_SCHEMA = {
         default: 256,
         integer: true,
         min: 2,
+        max: 65536,
         doc: 'output size of cls_projection',
       },
     },
@@ -172,6 +215,7 @@ export const CONFIG_SCHEMA = {
         default: 32,
         integer: true,
         min: 2,
+        max: 65536,
         doc: 'pairs per step (in-batch negatives)',
       },
       grad_cache_micro_batch: {
@@ -179,6 +223,7 @@ export const CONFIG_SCHEMA = {
         default: 0,
         integer: true,
         min: 0,
+        max: 65536,
         doc: 'GradCache micro-batch (0: off)',
       },
       grad_accumulation: {
@@ -186,6 +231,7 @@ export const CONFIG_SCHEMA = {
         default: 1,
         integer: true,
         min: 1,
+        max: 65536,
         doc: 'contrastive batch = batch_size x this, through GradCache',
       },
       optimizer: { kind: 'enum', values: ['adamw'], default: 'adamw', doc: '' },
@@ -193,7 +239,7 @@ export const CONFIG_SCHEMA = {
       weight_decay: { kind: 'number', default: 0.01, min: 0, max: 1, doc: 'not on biases and LayerNorm' },
       beta1: { kind: 'number', default: 0.9, min: 0, max: 0.999999, doc: '' },
       beta2: { kind: 'number', default: 0.999, min: 0, max: 0.999999, doc: '' },
-      eps: { kind: 'number', default: 1e-8, above: 0, doc: '' },
+      eps: { kind: 'number', default: 1e-8, above: 0, max: 1, doc: '' },
       schedule: {
         kind: 'enum',
         values: ['constant', 'linear', 'cosine'],
@@ -213,6 +259,7 @@ export const CONFIG_SCHEMA = {
         default: null,
         nullable: true,
         above: 0,
+        max: 1_000_000,
         doc: 'passes over the training split (or max_steps)',
       },
       max_steps: {
@@ -223,12 +270,19 @@ export const CONFIG_SCHEMA = {
         min: 1,
         doc: 'optimizer steps (or epochs)',
       },
-      max_grad_norm: { kind: 'number', default: 1, min: 0, doc: 'clip the global gradient norm (0: off)' },
+      max_grad_norm: {
+        kind: 'number',
+        default: 1,
+        min: 0,
+        max: 1_000_000,
+        doc: 'clip the global gradient norm (0: off)',
+      },
       max_loss: {
         kind: 'number',
         default: null,
         nullable: true,
         above: 0,
+        max: 1e12,
         doc: 'a step loss above this (or NaN) ends the run as diverged (NaN always does)',
       },
       precision: { kind: 'enum', values: ['fp32', 'bf16', 'fp16'], default: 'fp32', doc: 'fp16 needs CUDA' },
@@ -245,9 +299,17 @@ export const CONFIG_SCHEMA = {
         default: 999,
         integer: true,
         min: 1,
+        max: 1_000_000,
         doc: 'candidates per query besides its own code',
       },
-      max_queries: { kind: 'number', default: 5000, integer: true, min: 2, doc: 'per language' },
+      max_queries: {
+        kind: 'number',
+        default: 5000,
+        integer: true,
+        min: 2,
+        max: 10_000_000,
+        doc: 'per language',
+      },
     },
   },
   evaluation: {
@@ -281,6 +343,7 @@ export const CONFIG_SCHEMA = {
         default: 3,
         integer: true,
         min: 1,
+        max: 1000,
         doc: 'newest checkpoints kept (the best is kept too)',
       },
     },
@@ -335,6 +398,20 @@ function crossChecks(c: TrainConfig): SchemaIssue[] {
       });
     }
   }
+  if (c.model.from === 'scratch') {
+    // Each size is in range, but together they can still ask for more weights than any machine holds.
+    const m = c.model;
+    const h = m.hidden_size;
+    const params =
+      (c.tokenizer.vocab_size + m.max_positions) * h +
+      m.num_layers * (4 * h * h + 2 * h * m.intermediate_size);
+    if (params > 20e9) {
+      issues.push({
+        key: 'model.hidden_size',
+        message: `with model.num_layers ${m.num_layers}, model.intermediate_size ${m.intermediate_size} and tokenizer.vocab_size ${c.tokenizer.vocab_size} the model would have ${(params / 1e9).toFixed(0)} billion weights (at most 20 billion)`,
+      });
+    }
+  }
   if (c.training.epochs === null && c.training.max_steps === null) {
     issues.push({ key: 'training.max_steps', message: 'set training.max_steps or training.epochs' });
   }
@@ -362,13 +439,35 @@ function crossChecks(c: TrainConfig): SchemaIssue[] {
       message: `${JSON.stringify(c.device)} is not allowed: expected cpu, cuda or cuda:N`,
     });
   }
-  if (c.name !== null && !/^[\w.-]+$/.test(c.name)) {
+  if (c.name !== null && (!/^[\w.-]+$/.test(c.name) || /^\.+$/.test(c.name))) {
     issues.push({
       key: 'name',
       message: `${JSON.stringify(c.name)} is not allowed: letters, digits, '.', '_' and '-' only`,
     });
   }
   return issues;
+}
+
+/** Keys that would reach an object's prototype instead of a key of its own. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Reads one --set value as YAML; an error says which flag and where in the value. */
+function overrideValue(set: string, text: string, issues: SchemaIssue[]): { value: unknown } | null {
+  const doc = parseDocument(text, { prettyErrors: false });
+  const error = doc.errors[0];
+  if (error) {
+    issues.push({
+      key: `--set ${set}`,
+      message: `the value is not valid YAML at character ${error.pos[0] + 1}: ${error.message.split('\n')[0]}`,
+    });
+    return null;
+  }
+  try {
+    return { value: doc.toJS({ maxAliasCount: 100 }) as unknown };
+  } catch (e) {
+    issues.push({ key: `--set ${set}`, message: `the value cannot be read: ${(e as Error).message}` });
+    return null;
+  }
 }
 
 /** Applies `--set key=value` overrides; the value is read as YAML (numbers, booleans, lists). */
@@ -380,10 +479,17 @@ export function applyOverrides(raw: Record<string, unknown>, sets: string[], iss
       continue;
     }
     const path = set.slice(0, eq).split('.');
-    const value = parseYaml(set.slice(eq + 1)) as unknown;
+    const bad = path.find((p) => PROTOTYPE_KEYS.has(p) || p === '');
+    if (bad !== undefined) {
+      issues.push({ key: `--set ${set}`, message: `${JSON.stringify(bad)} is not a config key` });
+      continue;
+    }
+    const parsed = overrideValue(set, set.slice(eq + 1), issues);
+    if (!parsed) continue;
+    const { value } = parsed;
     let node: Record<string, unknown> = raw;
     for (const part of path.slice(0, -1)) {
-      const next = node[part];
+      const next = Object.hasOwn(node, part) ? node[part] : undefined;
       if (next === undefined || next === null) node[part] = {};
       else if (typeof next !== 'object' || Array.isArray(next)) {
         issues.push({ key: `--set ${set}`, message: `${part} is not a section` });
@@ -434,7 +540,33 @@ export function parseConfig(text: string, file: string, sets: string[] = []): Tr
       ),
     );
   }
-  const raw = (doc.toJS() ?? {}) as unknown;
+  // Keys such as __proto__ would reach the prototype of the object YAML builds: refused where they are.
+  const prototypeKeys: string[] = [];
+  visit(doc, {
+    Pair(_, pair) {
+      const key = (pair.key as { value?: unknown; range?: [number, number, number] } | null) ?? null;
+      if (key && typeof key.value === 'string' && PROTOTYPE_KEYS.has(key.value))
+        prototypeKeys.push(
+          `${file}:${lines.linePos(key.range?.[0] ?? 0).line}: ${JSON.stringify(key.value)} is not a config key`,
+        );
+    },
+  });
+  if (prototypeKeys.length > 0) throw new ConfigError(file, prototypeKeys);
+  let js: unknown;
+  try {
+    // Aliases that expand without end (a "billion laughs" file) stop here, with the file and the first alias.
+    js = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    let line = 1;
+    visit(doc, {
+      Alias(_, node) {
+        line = lines.linePos(node.range?.[0] ?? 0).line;
+        return visit.BREAK;
+      },
+    });
+    throw new ConfigError(file, [`${file}:${line}: YAML: ${(error as Error).message}`]);
+  }
+  const raw = (js ?? {}) as unknown;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError(file, [`${file}:1: the config must be a mapping of keys to values`]);
   }

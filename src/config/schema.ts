@@ -68,8 +68,15 @@ function describeAllowed(spec: FieldSpec): string {
   }
 }
 
-const show = (value: unknown): string =>
-  typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+/** A value as YAML would write it: JSON, but .inf, -.inf and .nan rather than JSON's null. */
+const show = (value: unknown): string => {
+  if (typeof value === 'number' && !Number.isFinite(value))
+    return Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf';
+  return typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+};
+
+/** The largest whole number a count or size may be when its field sets no maximum (what the native side takes). */
+const MAX_INTEGER = 2 ** 31 - 1;
 
 /** Edit distance, for "did you mean" on unknown keys. */
 function distance(a: string, b: string): number {
@@ -112,6 +119,7 @@ function checkValue(spec: FieldSpec, value: unknown, key: string, issues: Schema
       if (value === null && spec.nullable) return null;
       if (typeof value !== 'number' || !Number.isFinite(value)) return bad();
       if (spec.integer && !Number.isInteger(value)) return bad();
+      if (spec.integer && spec.max === undefined && value > MAX_INTEGER) return bad(`over ${MAX_INTEGER}`);
       if (spec.above !== undefined && !(value > spec.above)) return bad();
       if (spec.min !== undefined && value < spec.min) return bad();
       if (spec.max !== undefined && value > spec.max) return bad();

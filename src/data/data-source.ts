@@ -17,6 +17,8 @@ export interface DataSourceConfig {
   /** Only these languages; all the layout holds when absent. */
   languages?: string[];
   split: Split;
+  /** Records longer than this (docstring and code, in characters) are skipped and counted. */
+  maxRecordChars?: number;
 }
 
 export interface DataSource {
@@ -59,6 +61,7 @@ function readerFor(cfg: DataSourceConfig): ShardReader {
 /** Opens a dataset; a missing path or language folder is an error naming it (some only when listing shards). */
 export function openDataSource(cfg: DataSourceConfig, stats = new SkipStats()): DataSource {
   checkConfig(cfg);
+  if (cfg.maxRecordChars !== undefined) stats.maxRecordChars = cfg.maxRecordChars;
   const reader = readerFor(cfg);
   return {
     config: cfg,

@@ -11,6 +11,7 @@ import {
   type NativeTrainStepResult,
   native,
 } from '../native.js';
+import { verifyModelFolder } from './checkpoint-manifest.js';
 import {
   type EncoderConfig,
   fromHfConfig,
@@ -95,7 +96,13 @@ function withCallSite(error: unknown, site: Error): unknown {
 function loadTokenizer(t: HfTokenizer | string | undefined): HfTokenizer | undefined {
   if (t === undefined || typeof t !== 'string') return t;
   if (!existsSync(t)) throw new Error(`tokenizer file ${t} does not exist`);
-  return Tokenizer.fromFile(t);
+  try {
+    return Tokenizer.fromFile(t);
+  } catch (error) {
+    // The tokenizers library says "Error loading from file<reason>", without the file.
+    const why = (error as Error).message.replace(/^Error loading from file:?\s*/, '');
+    throw new Error(`${t}: not a tokenizer.json that tokenizers can load: ${why}`);
+  }
 }
 
 export class Encoder implements Embedder {
@@ -130,6 +137,7 @@ export class Encoder implements Embedder {
     if (!existsSync(configPath)) throw new Error(`${dir}: no config.json, so not a model folder`);
     if (!existsSync(weightsPath))
       throw new Error(`${dir}: no model.safetensors (only safetensors weights load)`);
+    verifyModelFolder(dir);
     const configText = readFileSync(configPath);
     let hf: Record<string, unknown>;
     try {

@@ -15,6 +15,7 @@ import type { FaissSearchParams } from './faiss-search-params.js';
 import { DEFAULT_FUSION, type FusionSpec, fuse } from './fusion.js';
 import {
   INDEX_FORMAT_VERSION,
+  IndexFileError,
   type IndexHeader,
   readIndexFile,
   readIndexHeader,
@@ -92,6 +93,18 @@ function filterOf(options: SearchOptions): SnippetFilter | undefined {
 
 /** A file's [mtime in ms, size] as `secora index` last saw it. */
 export type FileStamp = [mtimeMs: number, size: number];
+
+/**
+ * k as search takes it: a positive whole number (faiss reads NaN or 0.5 as 0 and fails in C++). A k beyond the
+ * index's size is allowed: every snippet is returned, which is what asking for more than there is means.
+ */
+export function checkK(k: unknown): number {
+  if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 1)
+    throw new RangeError(
+      `k must be a whole number >= 1, got ${typeof k === 'number' ? k : JSON.stringify(k)}`,
+    );
+  return k;
+}
 
 export class CodeIndex {
   private bm25: { index: Bm25Index; slots: number[] } | null = null;
@@ -192,9 +205,15 @@ export class CodeIndex {
       { modelId: header.modelId, dim: header.dim },
     );
     loaded.faissLoader = () => {
-      const index = isFlat(header.factory)
-        ? faiss().Index.fromBuffer(flatInnerProductBytes(header.dim, vectors))
-        : faiss().Index.fromBuffer(Buffer.from(faissBytes));
+      // The bytes passed their checksum; faiss may still refuse them (another faiss version): say which file.
+      let index: FaissIndex;
+      try {
+        index = faiss().Index.fromBuffer(
+          isFlat(header.factory) ? flatInnerProductBytes(header.dim, vectors) : Buffer.from(faissBytes),
+        );
+      } catch (error) {
+        throw new IndexFileError(file, `faiss cannot read its index: ${(error as Error).message}`);
+      }
       if (index.ntotal() !== rows.length) {
         throw new Error(
           `${file}: the faiss index holds ${index.ntotal()} vectors but the file lists ${rows.length}`,
@@ -230,6 +249,11 @@ export class CodeIndex {
 
   get dim(): number {
     return this.storedModel.dim;
+  }
+
+  /** The languages of the live snippets, sorted. */
+  languages(): string[] {
+    return [...new Set(this.snippets().map((s) => s.language))].sort();
   }
 
   /** Live snippets (removed ones excluded). */
@@ -362,7 +386,7 @@ export class CodeIndex {
    * alone with mode 'bm25'. mode 'hybrid' without `hybrid` fuses by DEFAULT_FUSION.
    */
   async search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
-    const k = options.k ?? 10;
+    const k = checkK(options.k ?? 10);
     const filter = filterOf(options);
     if (options.mode === 'bm25') return this.searchBm25(query, k, filter);
     const hybrid =
@@ -385,8 +409,11 @@ export class CodeIndex {
 
   /** The k nearest live snippets to a normalized vector (optionally of one language, or filtered), best first. */
   searchVector(vector: Float32Array, k: number, language?: SnippetFilter): SearchHit[] {
+    checkK(k);
+    if (vector.length !== this.dim)
+      throw new Error(`searchVector: the query has ${vector.length} values, the index ${this.dim}`);
     const total = this.faissReady.ntotal();
-    if (k <= 0 || total === 0) return [];
+    if (total === 0) return [];
     const query = Array.from(vector);
     // Tombstones and the language filter hide some results: widen the search until k are found or all are seen.
     let want = Math.min(total, k + (this.slots.length - this.size));
@@ -419,6 +446,7 @@ export class CodeIndex {
 
   /** The k best live snippets for `query` by BM25 (stored in the index file, or built after a change). */
   searchBm25(query: string, k: number, language?: SnippetFilter): SearchHit[] {
+    checkK(k);
     const { index, slots } = this.lexical();
     const hits: SearchHit[] = [];
     for (const { doc, score } of index.search(query, language === undefined ? k : index.size)) {

@@ -12,6 +12,7 @@ import type { CodeRecord } from '../data/record.js';
 import type { Embedder } from '../model/embedder.js';
 import { factoryAfterUpdate } from './choose-factory.js';
 import { CodeIndex, type CodeIndexOptions, type FileStamp, ModelMismatchError } from './code-index.js';
+import { checkIndexFile, IndexFileError } from './index-file.js';
 import { planReindex, type ReindexPlan } from './reindex-plan.js';
 import type { Snippet } from './snippet.js';
 
@@ -48,6 +49,8 @@ export interface IndexRepositoryResult {
   incremental: boolean;
   /** Whether the index file was left as it was (nothing changed). */
   untouched: boolean;
+  /** Why an existing index file was not updated but built again (it failed its checks). */
+  rebuiltBecause?: string;
   /** Files and folders skipped, by reason (only among the files that were parsed). */
   skipped: Record<FileSkip, number>;
   /** Seconds spent walking, checking and mining the files. */
@@ -121,7 +124,18 @@ export async function indexRepository(
   }
   progress('walk', files.length, undefined);
 
-  const before = !options.rebuild && existsSync(options.out) ? recorded(options.out) : undefined;
+  // Every section is checked, even when nothing changed: a damaged file is built again, never kept.
+  let before: Recorded | undefined;
+  let rebuiltBecause: string | undefined;
+  if (!options.rebuild && existsSync(options.out)) {
+    try {
+      checkIndexFile(options.out);
+      before = recorded(options.out);
+    } catch (error) {
+      if (!(error instanceof IndexFileError)) throw error;
+      rebuiltBecause = error.why;
+    }
+  }
   if (before && (before.modelId !== embedder.modelId || before.dim !== embedder.dim))
     throw new ModelMismatchError(options.out, before, embedder);
 
@@ -240,6 +254,7 @@ export async function indexRepository(
     embedded: snippets.length,
     incremental: false,
     untouched: false,
+    ...(rebuiltBecause ? { rebuiltBecause } : {}),
     skipped: report.skipped,
     ...seconds(),
   };

@@ -1,6 +1,8 @@
 // Checkpoints of a run: runs/<name>/checkpoints/step-000600/. Each is written into a temporary folder, gets a
 // DONE marker last, and is renamed into place; a folder without the marker (a crash mid-write) is never loaded.
 // The newest `keep` are kept, and the best by validation score, which `best` (a symlink) points at.
+// Before DONE, manifest.json records every file's size and sha256; a resume checks them and falls back to an
+// older checkpoint when they do not match, saying why.
 import {
   existsSync,
   mkdirSync,
@@ -13,6 +15,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, join } from 'node:path';
+import { fileSha256, MANIFEST_FILE, manifestProblem, writeManifest } from '../model/checkpoint-manifest.js';
+import { makeDirs } from '../safe-fs.js';
+import { trainerStateProblem } from './trainer-state.js';
 
 export const DONE_MARKER = 'DONE';
 export const STATE_FILE = 'trainer_state.json';
@@ -46,7 +51,7 @@ export class CheckpointStore {
   ) {
     this.root = join(runDir, 'checkpoints');
     this.bestLink = join(runDir, 'best');
-    mkdirSync(this.root, { recursive: true });
+    makeDirs(this.root, 'checkpoints folder');
   }
 
   /** Removes temporary folders that a crashed run left; they were never complete. */
@@ -73,11 +78,13 @@ export class CheckpointStore {
   ): Promise<string> {
     const name = checkpointName(step);
     const tmp = join(this.root, `.tmp-${name}-${process.pid}-${Date.now()}`);
-    mkdirSync(tmp, { recursive: true });
+    mkdirSync(tmp);
     try {
       await write(tmp);
       writeFileSync(join(tmp, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
-      writeFileSync(join(tmp, DONE_MARKER), `${step}\n`);
+      writeManifest(tmp, [DONE_MARKER]);
+      // DONE names the step and the manifest's own sha256, so no byte of the checkpoint goes unchecked.
+      writeFileSync(join(tmp, DONE_MARKER), `${step}\n${fileSha256(join(tmp, MANIFEST_FILE))}\n`);
       const final = join(this.root, name);
       if (existsSync(final)) {
         // A checkpoint of the same step from before a resume: swap, then drop the old one.
@@ -133,13 +140,28 @@ export class CheckpointStore {
     return { complete, skipped };
   }
 
-  /** The newest complete checkpoint, and the newer incomplete ones that were passed over. */
+  /**
+   * The newest complete checkpoint whose files pass their sha256 check, and the newer ones that were passed
+   * over (incomplete or damaged), each with the reason.
+   */
   latest(): { checkpoint: CheckpointInfo | null; skipped: SkippedCheckpoint[] } {
     const { complete, skipped } = this.list();
-    const checkpoint = complete[complete.length - 1] ?? null;
+    let checkpoint: CheckpointInfo | null = null;
+    for (const c of [...complete].reverse()) {
+      const problem = manifestProblem(c.dir, true);
+      if (!problem) {
+        checkpoint = c;
+        break;
+      }
+      skipped.push({ dir: c.dir, reason: problem });
+    }
+    const newer = (s: SkippedCheckpoint) =>
+      checkpoint === null || (stepOf(basename(s.dir)) ?? 0) > checkpoint.step;
     return {
       checkpoint,
-      skipped: skipped.filter((s) => checkpoint === null || (stepOf(basename(s.dir)) ?? 0) > checkpoint.step),
+      skipped: skipped
+        .filter(newer)
+        .sort((a, b) => (stepOf(basename(b.dir)) ?? 0) - (stepOf(basename(a.dir)) ?? 0)),
     };
   }
 
@@ -154,18 +176,40 @@ export class CheckpointStore {
   }
 }
 
-/** Why a folder is not a complete checkpoint, or null when it is one. */
+/**
+ * Why a folder is not a complete checkpoint, or null when it is one: the DONE marker, the manifest (sizes only;
+ * `latest` hashes the files), and a trainer state of the right shape.
+ */
 export function checkpointProblem(dir: string): string | null {
   if (!existsSync(join(dir, DONE_MARKER)))
     return `no ${DONE_MARKER} marker (written last): the checkpoint was not finished`;
+  const [step, manifestSha] = readFileSync(join(dir, DONE_MARKER), 'latin1').split('\n');
+  if (step !== String(stepOf(basename(dir))) || !existsSync(join(dir, MANIFEST_FILE)))
+    return `${DONE_MARKER} does not name this checkpoint's step, or ${MANIFEST_FILE} is missing`;
+  if (manifestSha !== fileSha256(join(dir, MANIFEST_FILE)))
+    return `${MANIFEST_FILE} fails the sha256 that ${DONE_MARKER} holds: the checkpoint is damaged`;
+  const manifest = manifestProblem(dir, false);
+  if (manifest) return manifest === `no ${MANIFEST_FILE}` ? `no ${MANIFEST_FILE} (file checksums)` : manifest;
+  let state: unknown;
   try {
-    JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8'));
+    state = JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8'));
   } catch (error) {
     return `${STATE_FILE} is unreadable: ${(error as Error).message}`;
   }
-  return null;
+  const problem = trainerStateProblem(state);
+  return problem ? `${STATE_FILE} is not a trainer state: ${problem}` : null;
 }
 
+/** The trainer state of a checkpoint, checked: a broken one is an error naming the file and the key. */
 export function readTrainerState<T>(dir: string): T {
-  return JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8')) as T;
+  const file = join(dir, STATE_FILE);
+  let state: unknown;
+  try {
+    state = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`${file} is unreadable: ${(error as Error).message}`);
+  }
+  const problem = trainerStateProblem(state);
+  if (problem) throw new Error(`${file} is not a trainer state: ${problem}`);
+  return state as T;
 }

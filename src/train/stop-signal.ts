@@ -4,6 +4,9 @@
 
 export class StopRequest {
   private signal: NodeJS.Signals | null = null;
+  private looping = false;
+  private wanted = false;
+  private attached = false;
   private readonly handler = (signal: NodeJS.Signals) => {
     if (this.signal !== null) {
       this.onSecond(signal);
@@ -31,13 +34,33 @@ export class StopRequest {
     this.signal ??= reason;
   }
 
+  /**
+   * The training loop has begun: from now the first signal lets the current step finish. Before it, nothing is
+   * worth saving (config and tokenizer are written whole or not at all) and start-up runs long synchronous work
+   * (BPE training, scoring the baseline) during which a JavaScript handler could not run: so until here the
+   * signals keep their default action and end the process at once.
+   */
+  enterLoop(): void {
+    this.looping = true;
+    if (this.wanted) this.attach();
+  }
+
   install(): this {
-    process.on('SIGINT', this.handler);
-    process.on('SIGTERM', this.handler);
+    this.wanted = true;
+    if (this.looping) this.attach();
     return this;
   }
 
+  private attach(): void {
+    if (this.attached) return;
+    this.attached = true;
+    process.on('SIGINT', this.handler);
+    process.on('SIGTERM', this.handler);
+  }
+
   uninstall(): void {
+    this.wanted = false;
+    this.attached = false;
     process.off('SIGINT', this.handler);
     process.off('SIGTERM', this.handler);
   }

@@ -1,8 +1,15 @@
 // The training run, top to bottom: config → data → tokenizer → encoder → loop (schedule, step, metrics,
 // validation, checkpoints) → test evaluation and a search over the test split.
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
-import { configFromObject, configToYaml, loadConfig, type TrainConfig } from '../config/config.js';
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import {
+  ConfigError,
+  configFromObject,
+  configToYaml,
+  loadConfig,
+  parseConfig,
+  type TrainConfig,
+} from '../config/config.js';
 import { Batcher, type BatcherPosition, DEFAULT_BUCKET_POOL } from '../data/batcher/batcher.js';
 import { type DataSource, openDataSource } from '../data/data-source.js';
 import { defaultCorpus } from '../data/miner/default-corpus.js';
@@ -14,6 +21,7 @@ import { pairsByLanguage } from '../eval/evaluate-model.js';
 import type { EncoderConfig } from '../model/config.js';
 import { Encoder, type EncoderOptions, setDeterministic, type TrainStepResult } from '../model/encoder.js';
 import { native } from '../native.js';
+import { makeDirs, writeFileAtomic } from '../safe-fs.js';
 import { CodeIndex } from '../search/code-index.js';
 import { snippetOf } from '../search/index-repository.js';
 import { preview, type SearchHit } from '../search/snippet.js';
@@ -36,6 +44,8 @@ export interface TrainOptions {
   name?: string;
   /** Resume a run: true for the newest in output_dir, or a run name or folder. */
   resume?: boolean | string;
+  /** Start a run again under its name (`name`, or this run name or folder): only one without a checkpoint. */
+  restart?: boolean | string;
   progress?: boolean;
   stop?: StopRequest;
   log?: (line: string) => void;
@@ -82,6 +92,49 @@ function newestRun(outputDir: string): string {
   return runs[0]!;
 }
 
+const isInside = (parent: string, child: string) => {
+  const rel = relative(parent, child);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+};
+
+/** What a run writes into its folder (a --restart removes a folder that holds only these). */
+const RUN_ENTRY =
+  /^(config\.yml|tokenizer\.json|checkpoints|best|metrics\.jsonl|events\.out\.tfevents\..*|result\.json|test-results\.json|test-split\.index|.*\.tmp-\d+)$/;
+
+/** Whether a run folder holds a finished checkpoint, even a damaged one: such a folder is never started over. */
+function hasCheckpoint(runDir: string): boolean {
+  const root = join(runDir, 'checkpoints');
+  return existsSync(root) && readdirSync(root).some((n) => existsSync(join(root, n, 'DONE')));
+}
+
+/** A run name given on the command line: one folder name under output_dir, as the config's name: key. */
+function checkRunName(name: string, flag: string): void {
+  if (!/^[\w.-]+$/.test(name) || /^\.+$/.test(name))
+    throw new ConfigError(flag, [
+      `${flag} ${JSON.stringify(name)} is not allowed: a folder name of letters, digits, '.', '_' and '-' (not a path)`,
+    ]);
+}
+
+/** The checkpoint a resume starts from: the newest whose files pass their checks; the others, and why, logged. */
+function resumePoint(runDir: string, configFile: string, log: (l: string) => void) {
+  if (!existsSync(runDir)) throw new Error(`--resume: ${runDir} does not exist`);
+  if (!existsSync(join(runDir, 'config.yml')) && !existsSync(join(runDir, 'checkpoints')))
+    throw new Error(`--resume: ${runDir} has no config.yml or checkpoints, so it is not a run folder`);
+  const { checkpoint, skipped } = new CheckpointStore(runDir, 1).latest();
+  for (const s of skipped) log(`skipping ${s.dir}: ${s.reason}`);
+  if (!checkpoint)
+    throw new Error(
+      `--resume: ${runDir} has no complete checkpoint, so there is nothing to resume (the run stopped before ` +
+        `its first one); start it again under its name with: secora-train ${configFile} --restart ${basename(runDir)}`,
+    );
+  return { dir: checkpoint.dir, state: readTrainerState<TrainerState>(checkpoint.dir) };
+}
+
+/** The config a checkpoint was written under, with --set overrides, validated as a config file is. */
+function configOfCheckpoint(dir: string, state: TrainerState, sets: string[]): TrainConfig {
+  return parseConfig(configToYaml(state.config), join(dir, 'trainer_state.json (config)'), sets);
+}
+
 function runName(config: TrainConfig, configFile: string | undefined): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   return config.name ?? `${configFile ? basename(configFile).replace(/\.ya?ml$/, '') : 'run'}-${stamp}`;
@@ -120,8 +173,16 @@ function sourceFor(
   return openDataSource({
     ...corpus,
     split,
+    maxRecordChars: config.data.max_record_chars,
     ...(config.data.languages.length > 0 ? { languages: config.data.languages } : {}),
   });
+}
+
+/** Fails at once when a split yields no usable record (all skipped, or none there), with what was skipped. */
+async function requireRecords(source: DataSource, split: Split): Promise<void> {
+  for await (const _ of source.records()) return;
+  const where = source.config.path;
+  throw new Error(`data: the ${split} split of ${where} has no usable records (${source.stats.format()})`);
 }
 
 async function countRecords(source: DataSource, cap: number | null): Promise<number> {
@@ -159,6 +220,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   // 1. The config (a run's own resolved config.yml when resuming) and the run folder.
   let config: TrainConfig;
   let runDir: string;
+  let resumeFrom: { dir: string; state: TrainerState } | null = null;
+  if (options.resume && options.restart) throw new Error('--resume and --restart exclude each other');
   if (options.resume) {
     const fromFile = configOf(options, sets);
     runDir =
@@ -167,21 +230,46 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           ? resolve(options.resume)
           : resolve(fromFile.output_dir, options.resume)
         : newestRun(resolve(fromFile.output_dir));
-    const saved = join(runDir, 'config.yml');
-    if (!existsSync(saved))
-      throw new Error(`--resume: ${runDir} has no config.yml, so it is not a run folder`);
-    config = loadConfig(saved, sets);
+    // The checkpoint's own copy of the config is preferred: config.yml may be damaged, the checkpoint is checked.
+    resumeFrom = resumePoint(runDir, options.configFile ?? '<config.yml>', log);
+    config = configOfCheckpoint(resumeFrom.dir, resumeFrom.state, sets);
   } else {
     config = configOf(options, sets);
-    const wanted = resolve(config.output_dir, options.name ?? runName(config, options.configFile));
-    if (existsSync(join(wanted, 'checkpoints'))) {
+    if (options.name !== undefined) checkRunName(options.name, '--name');
+    const restart = typeof options.restart === 'string' ? options.restart : undefined;
+    if (restart !== undefined && !existsSync(restart)) checkRunName(restart, '--restart');
+    const wanted =
+      restart !== undefined && existsSync(restart)
+        ? resolve(restart)
+        : resolve(config.output_dir, restart ?? options.name ?? runName(config, options.configFile));
+    if (!isInside(resolve(config.output_dir), wanted) && restart === undefined)
       throw new Error(
-        `${wanted} already holds a run: resume it with --resume ${basename(wanted)}, or choose another --name`,
+        `--name ${options.name}: the run folder ${wanted} would be outside ${config.output_dir}`,
+      );
+    if (hasCheckpoint(wanted)) {
+      throw new Error(
+        `${wanted} already holds a run with checkpoints: resume it with --resume ${basename(wanted)}, or choose another --name`,
       );
     }
-    runDir = createRunFolder(wanted);
+    // A folder of a run stopped before its first checkpoint holds nothing to keep: start it again. Only a folder
+    // that holds nothing but what a run writes is removed.
+    if (existsSync(wanted) && options.restart) {
+      const foreign = readdirSync(wanted).filter((n) => !RUN_ENTRY.test(n));
+      if (!existsSync(join(wanted, 'config.yml')) || foreign.length > 0)
+        throw new Error(
+          `--restart: ${wanted} does not look like a run folder (no config.yml, or it holds ${foreign.slice(0, 3).join(', ')}); nothing was removed`,
+        );
+      rmSync(wanted, { recursive: true, force: true });
+    }
+    // The parents through a bounded walk (Node's recursive mkdir can loop on odd file systems); the run folder
+    // itself exclusively, so two runs started in the same second never share one (a restart keeps its name).
+    makeDirs(dirname(wanted), 'output folder');
+    if (options.restart) {
+      makeDirs(wanted, 'run folder');
+      runDir = wanted;
+    } else runDir = createRunFolder(wanted);
   }
-  writeFileSync(join(runDir, 'config.yml'), configToYaml(config));
+  writeFileAtomic(join(runDir, 'config.yml'), configToYaml(config));
   if (config.threads) native().setNumThreads(config.threads);
   log(`run ${runDir}`);
 
@@ -189,7 +277,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
   try {
-    const result = await trainIn(options, config, runDir, log);
+    const result = await trainIn(options, config, runDir, resumeFrom, log);
     writeRunResult(runDir, {
       status: result.stopped ? 'stopped' : 'completed',
       steps: result.steps,
@@ -223,30 +311,39 @@ async function trainIn(
   options: TrainOptions,
   config: TrainConfig,
   runDir: string,
+  resumeFrom: { dir: string; state: TrainerState } | null,
   log: (line: string) => void,
 ): Promise<TrainResult> {
-  // 2. Checkpoints: the newest complete one when resuming (incomplete ones are passed over, and said so).
+  // 2. Checkpoints (the one to resume from was chosen above: incomplete or damaged ones are passed over).
   const store = new CheckpointStore(runDir, config.checkpoint.keep);
   for (const t of store.cleanTemporary()) log(`removed the unfinished checkpoint folder ${t}`);
-  let resumeFrom: { dir: string; state: TrainerState } | null = null;
-  if (options.resume) {
-    const { checkpoint, skipped } = store.latest();
-    for (const s of skipped) log(`skipping ${s.dir}: ${s.reason}`);
-    if (!checkpoint) throw new Error(`--resume: ${runDir} has no complete checkpoint`);
-    resumeFrom = { dir: checkpoint.dir, state: readTrainerState<TrainerState>(checkpoint.dir) };
-    log(`resuming from ${checkpoint.dir} (step ${resumeFrom.state.step})`);
-  }
+  if (resumeFrom) log(`resuming from ${resumeFrom.dir} (step ${resumeFrom.state.step})`);
+  const stopped = (): TrainResult | null =>
+    options.stop?.requested
+      ? { runDir, steps: 0, totalSteps: 0, stopped: options.stop.reason, best: null, lastCheckpoint: null }
+      : null;
 
   // 3. Data.
   const corpus = await corpusOf(config, log);
   const trainSource = sourceFor(corpus, config, 'train');
-  const validSets = await loadEvalSets(sourceFor(corpus, config, 'valid'), config.validation.max_queries);
+  await requireRecords(trainSource, 'train');
+  if (config.evaluation.test || config.evaluation.index)
+    await requireRecords(sourceFor(corpus, config, 'test'), 'test');
+  const validSource = sourceFor(corpus, config, 'valid');
+  const validSets = await loadEvalSets(validSource, config.validation.max_queries);
+  if (validSource.stats.any) log(`validation data: ${validSource.stats.format()}`);
+  if (validSets.every((s) => s.docstrings.length === 0)) await requireRecords(validSource, 'valid');
+  const early = stopped();
+  if (early) return early;
 
   // 4. The tokenizer: the run's own, a given one, the pretrained model's, or one trained on the training split.
   const runTokenizer = join(runDir, 'tokenizer.json');
   const pretrained = config.model.from !== 'scratch' ? join(config.model.from, 'tokenizer.json') : null;
+  const checkpointTokenizer = resumeFrom ? join(resumeFrom.dir, 'tokenizer.json') : null;
   let tokenizer: CodeTokenizer;
-  if (existsSync(runTokenizer) && resumeFrom) tokenizer = CodeTokenizer.fromFile(runTokenizer);
+  if (checkpointTokenizer && existsSync(checkpointTokenizer))
+    tokenizer = CodeTokenizer.fromFile(checkpointTokenizer);
+  else if (existsSync(runTokenizer) && resumeFrom) tokenizer = CodeTokenizer.fromFile(runTokenizer);
   else if (config.tokenizer.path) tokenizer = CodeTokenizer.fromFile(config.tokenizer.path);
   else if (pretrained && existsSync(pretrained)) tokenizer = CodeTokenizer.fromFile(pretrained);
   else {
@@ -264,6 +361,8 @@ async function trainIn(
     );
   }
   tokenizer.save(runTokenizer);
+  const afterTokenizer = stopped();
+  if (afterTokenizer) return afterTokenizer;
 
   // 5. The encoder: from the checkpoint, a Hugging Face folder, or new.
   const t = config.training;
@@ -380,8 +479,9 @@ async function trainIn(
     return improved;
   };
 
+  options.stop?.enterLoop();
   try {
-    if (!resumeFrom) {
+    if (!resumeFrom && !options.stop?.requested) {
       const baseline = await evaluate(encoder, validSets, { ...evalOptions(config), bm25: true });
       log(
         formatEvalReport(
@@ -480,7 +580,7 @@ async function trainIn(
     if (step !== lastSavedStep) await checkpoint(false);
     progress?.break();
     const skips = trainSource.stats;
-    if (skips.skipped > 0) log(`training data: ${skips.format()}`);
+    if (skips.any) log(`training data: ${skips.format()}`);
   } finally {
     metrics.close();
     await batcher.close();
@@ -503,7 +603,9 @@ async function trainIn(
     const which = bestDir ? `best checkpoint (${basename(bestDir)})` : 'last model';
     // The test split, read once for both.
     const testRecords: CodeRecord[] = [];
-    for await (const r of sourceFor(corpus, config, 'test').records()) testRecords.push(r);
+    const testSource = sourceFor(corpus, config, 'test');
+    for await (const r of testSource.records()) testRecords.push(r);
+    if (testSource.stats.any) log(`test data: ${testSource.stats.format()}`);
     if (config.evaluation.test)
       result.test = await testEvaluation(config, testRecords, runDir, final, which, log);
     if (config.evaluation.index)

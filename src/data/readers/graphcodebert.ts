@@ -102,6 +102,7 @@ export class GraphCodeBertReader implements ShardReader {
         }
         const parsed = parseCsnObject(value, defaults);
         if ('reason' in parsed) stats.add(shard.file, line, parsed.reason);
+        else if (stats.tooLong(shard.file, line, parsed.record.docstring, parsed.record.code)) continue;
         else if (!this.languages || this.languages.includes(parsed.record.language)) yield parsed.record;
       }
     } catch (err) {

@@ -153,6 +153,7 @@ export class HfParquetReader implements ShardReader {
         stats.add(shard.file, line, reason);
         continue;
       }
+      if (stats.tooLong(shard.file, line, docstring!, code!)) continue;
       const record: CodeRecord = {
         repo: stringOr(row[COLUMNS.repo]) ?? '',
         path: stringOr(row[COLUMNS.path]) ?? '',

@@ -10,16 +10,28 @@ export async function* readJsonlRecords(
   stats: SkipStats,
 ): AsyncGenerator<CodeRecord> {
   let last = 0;
+  let records = 0;
   try {
     for await (const { line, text } of readLines(file)) {
       last = line;
       if (text.trim() === '') continue;
       const parsed = parseCsnLine(text, defaults);
       if ('reason' in parsed) stats.add(file, line, parsed.reason);
-      else yield parsed.record;
+      else if (stats.tooLong(file, line, parsed.record.docstring, parsed.record.code)) continue;
+      else {
+        // readline decodes bad UTF-8 as U+FFFD: counted, so a wrongly encoded file is not silently mangled.
+        if (text.includes('\uFFFD')) stats.notUtf8++;
+        records++;
+        yield parsed.record;
+      }
     }
   } catch (err) {
-    // A truncated or corrupt .gz loses the rest of its file, not the run: count it where it broke.
-    stats.add(file, last + 1, `unreadable: ${err instanceof Error ? err.message : String(err)}`);
+    // A truncated or corrupt .gz loses the rest of its file, not the run: say so, with what was read.
+    stats.addTruncated(
+      file,
+      last + 1,
+      records,
+      `unreadable: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }

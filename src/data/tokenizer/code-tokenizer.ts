@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { HfTokenizer as Tokenizer } from '../../model/hf-tokenizer.js';
+import { writeFileAtomic } from '../../safe-fs.js';
 import { trainBpe } from './bpe-trainer.js';
 import { type SequenceTemplates, templatesFromPostProcessor } from './sequence-template.js';
 import {
@@ -131,9 +132,9 @@ export class CodeTokenizer {
     );
   }
 
-  /** Writes tokenizer.json (Hugging Face's format). */
+  /** Writes tokenizer.json (Hugging Face's format), whole or not at all (it is rewritten on every resume). */
   save(file: string): void {
-    writeFileSync(file, this.json);
+    writeFileAtomic(file, this.json);
   }
 
   /**
