@@ -91,7 +91,7 @@ describe('checkpoint and run-folder faults', () => {
     await expect(
       train({ configFile: TINY, sets: [...SETS, 'output_dir=/proc/secora-nowhere'], name: 'x', log: quiet }),
     ).rejects.toThrow(
-      /cannot create the run folder \/proc\/secora-nowhere\/x: \/proc\/secora-nowhere: ENOENT/,
+      /cannot create the output folder \/proc\/secora-nowhere: \/proc\/secora-nowhere: ENOENT/,
     );
     expect(performance.now() - started).toBeLessThan(10_000);
   });
