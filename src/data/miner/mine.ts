@@ -26,7 +26,7 @@ import {
 } from './report.js';
 import { DEFAULT_RATIOS, type SplitRatios, splitOf } from './split.js';
 import { codeTokens, docstringTokens, wordCount } from './tokens.js';
-import { type MineRoot, type SourceFile, walkRoot } from './walk.js';
+import { isSourceList, type MineRoot, type SourceFile, type SourceList, walkRoot } from './walk.js';
 
 /** Bump when the miner's output for the same input changes: it keys the cached default corpus. */
 export const MINER_VERSION = '4';
@@ -84,8 +84,9 @@ async function readSource(
   settings: Settings,
 ): Promise<string | { skip: Parameters<typeof countSkip>[1] }> {
   try {
-    if ((await stat(file.abs)).size > settings.maxFileBytes) return { skip: 'huge' };
-    const bytes = await readFile(file.abs);
+    if (!file.read && (await stat(file.abs)).size > settings.maxFileBytes) return { skip: 'huge' };
+    const bytes = file.read ? await file.read() : await readFile(file.abs);
+    if (bytes.length > settings.maxFileBytes) return { skip: 'huge' };
     if (isBinary(bytes)) return { skip: 'binary' };
     const text = decodeUtf8(bytes);
     if (text === undefined) return { skip: 'nonUtf8' };
@@ -126,7 +127,7 @@ function toRecord(
     code: fn.code,
     docstring: fn.docstring,
     url: `file://${file.repo}/${file.path}#L${fn.startLine}-L${fn.endLine}`,
-    partition: splitOf(file.unit, settings.ratios),
+    partition: file.split ?? splitOf(file.unit, settings.ratios),
     originalString: fn.originalString,
     codeTokens: codeTokens(fn.code),
     docstringTokens: docstringTokens(fn.docstring),
@@ -152,7 +153,7 @@ function firstErrorLine(root: Node): number {
  * miner cannot or should not read are skipped and counted in options.report; so are filtered functions.
  */
 export async function* mineFunctions(
-  root: string | MineRoot,
+  root: string | MineRoot | SourceList,
   options: MineOptions = {},
 ): AsyncGenerator<CodeRecord> {
   const settings: Settings = { ...DEFAULTS, ...definedOnly(options), languages: options.languages };
@@ -163,7 +164,7 @@ export async function* mineFunctions(
     options.onSkip?.(reason, path);
   };
   const keepPartial = options.keepPartial ?? !settings.documentedOnly;
-  const files = options.files ?? walkRoot(root, skip);
+  const files = options.files ?? (isSourceList(root) ? root.files : walkRoot(root, skip));
   for await (const file of files) {
     const spec = languageOfFile(file.path);
     if (!spec || (settings.languages && !settings.languages.includes(spec.language))) continue;
