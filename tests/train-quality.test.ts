@@ -56,5 +56,5 @@ describe('secora-train with query views, hard negatives and a SimCSE stage', () 
       const b = readFileSync(join(out, 'interrupted', 'checkpoints', 'step-000008', f));
       expect(b.equals(a), f).toBe(true);
     }
-  }, 300_000);
+  }, 900_000);
 });

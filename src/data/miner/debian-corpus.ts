@@ -105,7 +105,8 @@ export async function debianSourceFiles(
   packages: DebianPackages,
   options: { slice?: boolean } = {},
 ): Promise<{ files: PlannedFile[]; units: Map<string, Split> }> {
-  const candidates: { pkg: InstalledPackage; path: string; read?: () => Promise<Uint8Array> }[] = [];
+  // A zip's member is "ARCHIVE.zip!/member": the miner reads it from the archive.
+  const candidates: { pkg: InstalledPackage; path: string }[] = [];
   for (const pkg of packages.packages) {
     for (const path of pkg.paths) {
       const zipRule = pkg.units?.dir.endsWith('!') ? pkg.units : undefined;
@@ -113,7 +114,7 @@ export async function debianSourceFiles(
         const zip = await openZip(path);
         for (const entry of zip.entries)
           if (!entry.name.endsWith('/') && isCorpusFile(`${path}!/${entry.name}`))
-            candidates.push({ pkg, path: `${path}!/${entry.name}`, read: async () => zip.read(entry) });
+            candidates.push({ pkg, path: `${path}!/${entry.name}` });
         continue;
       }
       if (!isCorpusFile(path)) continue;
@@ -126,15 +127,21 @@ export async function debianSourceFiles(
       candidates.push({ pkg, path });
     }
   }
-  const languagesOf = new Map<string, Set<string>>();
+  // Per unit, its files per language: the split balances each language's files.
+  const filesOf = new Map<string, Map<string, number>>();
   const planned = candidates.map((c) => {
     const unit = unitOf(c.pkg, c.path);
     const language = languageOfFile(c.path)!.language;
-    const langs = languagesOf.get(unit) ?? new Set<string>();
-    languagesOf.set(unit, langs.add(language));
+    const counts = filesOf.get(unit) ?? new Map<string, number>();
+    filesOf.set(unit, counts.set(language, (counts.get(language) ?? 0) + 1));
     return { ...c, unit, language };
   });
-  const units = assignSplits([...languagesOf].map(([name, languages]) => ({ name, languages })));
+  const units = assignSplits(
+    [...filesOf].map(([name, counts]) => {
+      const [language, weight] = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]!;
+      return { name, languages: new Set(counts.keys()), language, weight };
+    }),
+  );
   let files: PlannedFile[] = planned.map((c) => ({
     abs: c.path,
     path: c.path.replace(/^\//, ''),
@@ -142,7 +149,6 @@ export async function debianSourceFiles(
     unit: c.unit,
     language: c.language,
     split: units.get(c.unit)!,
-    ...(c.read ? { read: c.read } : {}),
   }));
   if (options.slice) files = sliceFiles(files, SLICE_FILES_PER_SPLIT);
   return { files, units };

@@ -1,11 +1,11 @@
 // The plan of the Debian corpus, as pure functions: the package list's lines, each installed file's split unit
 // (a library package is one unit; a standard library is cut by its own folders), the train/valid/test split
-// of every unit with each language in every split where it has three units or more, and the small fixed slice
+// of every unit (balanced by size) with each language in every split where it has three units or more, and the small fixed slice
 // that quick runs mine instead of the whole corpus.
-import type { Split } from '../record.js';
+import { SPLITS, type Split } from '../record.js';
 import { isVendoredDir } from './file-rules.js';
 import { languageOfFile } from './languages.js';
-import { DEFAULT_RATIOS, type SplitRatios, splitOf, unitHash } from './split.js';
+import { DEFAULT_RATIOS, type SplitRatios, unitHash } from './split.js';
 
 /** A standard library's files are cut into units by the first `depth` folders under `dir` (a zip: "ZIP!"). */
 export interface UnitRule {
@@ -83,28 +83,49 @@ export interface UnitInfo {
   name: string;
   /** Languages with at least one file in the unit. */
   languages: ReadonlySet<string>;
+  /** Files of the unit's main language (default 1): the split balances these. */
+  weight?: number;
+  /** The language most of its files are in (default: the first of languages). */
+  language?: string;
 }
 
 /**
- * The split of every unit: by hash of its name (stable across machines), then, for each language with three
- * units or more, a split it lacks gets the language's train unit whose hash lies nearest that split's range,
- * as long as the move empties no split of another language. A unit is in exactly one split.
+ * The split of every unit. Units go, largest first (ties by hash of the name, stable across machines), to
+ * the split furthest below its share of their main language's files, so that one big unit (the Go
+ * compiler, the JDK's java.util) does not skew a language's splits. Then, for each language with three units
+ * or more, a split it lacks gets the language's smallest train unit, as long as the move empties no split of
+ * another language. A unit is in exactly one split.
  */
 export function assignSplits(
   units: readonly UnitInfo[],
   ratios: SplitRatios = DEFAULT_RATIOS,
 ): Map<string, Split> {
   const split = new Map<string, Split>();
-  for (const u of units) split.set(u.name, splitOf(u.name, ratios));
+  const share: Record<Split, number> = {
+    train: ratios.train,
+    valid: ratios.valid,
+    test: 1 - ratios.train - ratios.valid,
+  };
+  const main = (u: UnitInfo) => u.language ?? [...u.languages][0] ?? '';
+  const weight = (u: UnitInfo) => u.weight ?? 1;
+  const total = new Map<string, number>();
+  for (const u of units) total.set(main(u), (total.get(main(u)) ?? 0) + weight(u));
+  const filled = new Map<string, Record<Split, number>>();
+  const order = [...units].sort(
+    (a, b) => weight(b) - weight(a) || unitHash(a.name) - unitHash(b.name) || (a.name < b.name ? -1 : 1),
+  );
+  for (const u of order) {
+    const f = filled.get(main(u)) ?? { train: 0, valid: 0, test: 0 };
+    filled.set(main(u), f);
+    const all = total.get(main(u))!;
+    const best = SPLITS.reduce((x, y) => (share[y] * all - f[y] > share[x] * all - f[x] ? y : x));
+    f[best] += weight(u);
+    split.set(u.name, best);
+  }
   const languages = [...new Set(units.flatMap((u) => [...u.languages]))].sort();
   const unitsOf = (language: string) => units.filter((u) => u.languages.has(language));
   const countIn = (language: string, s: Split) =>
     unitsOf(language).filter((u) => split.get(u.name) === s).length;
-  const target: Record<Split, number> = {
-    train: ratios.train / 2,
-    valid: ratios.train + ratios.valid / 2,
-    test: (1 + ratios.train + ratios.valid) / 2,
-  };
   for (const language of languages) {
     const own = unitsOf(language);
     if (own.length < 3) continue;
@@ -117,7 +138,7 @@ export function assignSplits(
           // Moving it must not leave another language without any unit in `from`.
           return [...u.languages].every((l) => l === language || countIn(l, from) >= 2);
         })
-        .sort((a, b) => Math.abs(unitHash(a.name) - target[s]) - Math.abs(unitHash(b.name) - target[s]));
+        .sort((a, b) => weight(a) - weight(b) || unitHash(a.name) - unitHash(b.name));
       if (movable[0]) split.set(movable[0].name, s);
     }
   }

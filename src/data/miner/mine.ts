@@ -27,6 +27,7 @@ import {
 import { DEFAULT_RATIOS, type SplitRatios, splitOf } from './split.js';
 import { codeTokens, docstringTokens, wordCount } from './tokens.js';
 import { isSourceList, type MineRoot, type SourceFile, type SourceList, walkRoot } from './walk.js';
+import { openZip, type ZipEntry } from './zip-reader.js';
 
 /** Bump when the miner's output for the same input changes: it keys the cached default corpus. */
 export const MINER_VERSION = '4';
@@ -64,6 +65,8 @@ export interface MineOptions {
    * a parse error with how many were kept), instead of skipping the whole file. Default: !documentedOnly.
    */
   keepPartial?: boolean;
+  /** The deduplication hash of each record kept, in order (parallel mining deduplicates across workers). */
+  keptHashes?: string[];
 }
 
 const DEFAULTS = {
@@ -76,7 +79,29 @@ const DEFAULTS = {
   minCodeLines: 3,
 };
 
-type Settings = typeof DEFAULTS & { languages?: readonly MinedLanguage[] | undefined };
+type Settings = typeof DEFAULTS & { languages?: readonly MinedLanguage[] | undefined; lastHash?: string };
+
+/** The zip last read from (the JDK's src.zip: its members come one after another). */
+let lastZip:
+  | { path: string; zip: Promise<{ read: (e: ZipEntry) => Buffer; byName: Map<string, ZipEntry> }> }
+  | undefined;
+
+/** A file's bytes; "ARCHIVE.zip!/member" is a member of a zip. */
+async function readBytes(abs: string): Promise<Uint8Array> {
+  const cut = abs.indexOf('.zip!/');
+  if (cut < 0) return readFile(abs);
+  const path = abs.slice(0, cut + 4);
+  const name = abs.slice(cut + 6);
+  if (lastZip?.path !== path)
+    lastZip = {
+      path,
+      zip: openZip(path).then((z) => ({ read: z.read, byName: new Map(z.entries.map((e) => [e.name, e])) })),
+    };
+  const zip = await lastZip.zip;
+  const entry = zip.byName.get(name);
+  if (!entry) throw new Error(`${path}: no member ${name}`);
+  return zip.read(entry);
+}
 
 /** The text of a file, or the reason it is skipped. */
 async function readSource(
@@ -84,8 +109,9 @@ async function readSource(
   settings: Settings,
 ): Promise<string | { skip: Parameters<typeof countSkip>[1] }> {
   try {
-    if (!file.read && (await stat(file.abs)).size > settings.maxFileBytes) return { skip: 'huge' };
-    const bytes = file.read ? await file.read() : await readFile(file.abs);
+    const member = file.read !== undefined || file.abs.includes('.zip!/');
+    if (!member && (await stat(file.abs)).size > settings.maxFileBytes) return { skip: 'huge' };
+    const bytes = file.read ? await file.read() : await readBytes(file.abs);
     if (bytes.length > settings.maxFileBytes) return { skip: 'huge' };
     if (isBinary(bytes)) return { skip: 'binary' };
     const text = decodeUtf8(bytes);
@@ -109,6 +135,7 @@ function filterOf(fn: ExtractedFunction, settings: Settings, seen: Set<string>):
   const hash = createHash('sha1').update(fn.normalizedCode).digest('hex');
   if (seen.has(hash)) return 'duplicate';
   seen.add(hash);
+  settings.lastHash = hash;
   return undefined;
 }
 
@@ -210,6 +237,7 @@ export async function* mineFunctions(
           continue;
         }
         const record = toRecord(fn, file, spec, sha, settings);
+        if (settings.lastHash) options.keptHashes?.push(settings.lastHash);
         countKept(report, record.language, record.partition);
         yield record;
       }
