@@ -3,6 +3,7 @@
 # thing each, every one evaluated on the Debian corpus's docstring test split by the CodeSearchNet protocol
 # (secora eval, at most MAX pairs per language, BM25 beside it). Runs in sequence, niced; results in OUT.
 #   bash bench/quality-ablation.sh [OUT] [STEPS] [MAX] [name ...]
+# ABLATION_SETS="--set k=v ..." shrinks the model for a loaded machine (bench/RESULTS.md says what was run).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/runs/ablation}
@@ -13,6 +14,7 @@ mkdir -p "$out"
 corpus=$(cd "$root" && node -e "import('./dist/data/miner/default-corpus.js').then(async m => console.log((await m.defaultCorpus()).dir))")
 common=(--set "training.max_steps=$steps" --set "validation.interval=$steps" --set validation.max_queries=200
   --set "checkpoint.interval=$steps" --set evaluation.test=false --set evaluation.index=false --set threads=2)
+read -r -a extra <<< "${ABLATION_SETS:-}"
 declare -A variant=(
   [v1-local]="--set data.default_corpus=local"
   [v2-baseline]=""
@@ -32,7 +34,7 @@ for name in "${names[@]}"; do
   start=$(date +%s)
   # shellcheck disable=SC2086
   nice -n 10 node "$root/bin/secora-train.js" "$root/configs/default.yml" --name "$name" --set "output_dir=$out" \
-    "${common[@]}" ${variant[$name]} > "$out/$name.log" 2>&1
+    "${common[@]}" "${extra[@]}" ${variant[$name]} > "$out/$name.log" 2>&1
   nice -n 10 node "$root/bin/secora.js" eval "$out/$name/best" "$corpus" --split test --max "$max" \
     --out "$out/$name/eval-test.json" >> "$out/$name.log" 2>&1
   echo "$name: $(( $(date +%s) - start )) s" >> "$out/times.txt"
