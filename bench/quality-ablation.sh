@@ -8,7 +8,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/runs/ablation}
 steps=${2:-300}
-max=${3:-1000}
+max=${3:-1000}  # one chunk of 1000 per language; --keep-last keeps a smaller test split (javascript: 750) whole
 shift $(( $# > 3 ? 3 : $# )) || true
 mkdir -p "$out"
 corpus=$(cd "$root" && node -e "import('./dist/data/miner/default-corpus.js').then(async m => console.log((await m.defaultCorpus()).dir))")
@@ -35,7 +35,7 @@ for name in "${names[@]}"; do
   # shellcheck disable=SC2086
   nice -n 10 node "$root/bin/secora-train.js" "$root/configs/default.yml" --name "$name" --set "output_dir=$out" \
     "${common[@]}" "${extra[@]}" ${variant[$name]} > "$out/$name.log" 2>&1
-  nice -n 10 node "$root/bin/secora.js" eval "$out/$name/best" "$corpus" --split test --max "$max" \
+  nice -n 10 node "$root/bin/secora.js" eval "$out/$name/best" "$corpus" --split test --max "$max" --keep-last \
     --out "$out/$name/eval-test.json" >> "$out/$name.log" 2>&1
   echo "$name: $(( $(date +%s) - start )) s" >> "$out/times.txt"
 done
