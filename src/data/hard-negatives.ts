@@ -12,9 +12,9 @@ export interface NegativeItem {
 }
 
 export interface HardNegativeOptions {
-  /** The query's rarest terms scored (default 8): common terms cost the most and tell the least. */
+  /** The query's rarest terms scored (default 6): common terms cost the most and tell the least. */
   queryTerms?: number;
-  /** Terms in more than this fraction of a language's functions are not scored (default 0.1). */
+  /** Terms in more than this fraction of a language's functions are not scored (default 0.05). */
   maxDocumentFrequency?: number;
   k1?: number;
   b?: number;
@@ -70,7 +70,7 @@ function minePool(
   });
   const avgdl = lengths.reduce((s, v) => s + v, 0) / Math.max(1, n);
   const norm = lengths.map((len) => k1 * (1 - b + (avgdl > 0 ? (b * len) / avgdl : 0)));
-  const maxDf = Math.max(1, Math.floor((options.maxDocumentFrequency ?? 0.1) * n));
+  const maxDf = Math.max(1, Math.floor((options.maxDocumentFrequency ?? 0.05) * n));
   const scores = new Float64Array(n);
   const touched: number[] = [];
   const docOf = new Map<number, number>(members.map((item, doc) => [item, doc]));
@@ -81,7 +81,7 @@ function minePool(
       .map((term) => ({ term, p: postings.get(term) }))
       .filter((t) => t.p !== undefined && t.p.docs.length <= maxDf)
       .sort((x, y) => x.p!.docs.length - y.p!.docs.length || (x.term < y.term ? -1 : 1))
-      .slice(0, options.queryTerms ?? 8);
+      .slice(0, options.queryTerms ?? 6);
     for (const { p } of terms) {
       const df = p!.docs.length;
       const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
@@ -92,15 +92,27 @@ function minePool(
         scores[doc]! += (idf * tf * (k1 + 1)) / (tf + norm[doc]!);
       }
     }
-    const ranked = touched
-      .filter(
-        (doc) =>
-          doc !== self &&
-          docstrings[doc] !== docstrings[self] &&
-          items[members[doc]!]!.code !== items[item]!.code,
+    // The best perPair by a bounded insertion (perPair is small; sorting every touched document is not).
+    const ranked: number[] = [];
+    for (const doc of touched) {
+      if (
+        doc === self ||
+        docstrings[doc] === docstrings[self] ||
+        items[members[doc]!]!.code === items[item]!.code
       )
-      .sort((x, y) => scores[y]! - scores[x]! || x - y)
-      .slice(0, perPair);
+        continue;
+      const score = scores[doc]!;
+      let at = ranked.length;
+      while (
+        at > 0 &&
+        (scores[ranked[at - 1]!]! < score || (scores[ranked[at - 1]!] === score && ranked[at - 1]! > doc))
+      )
+        at--;
+      if (at < perPair) {
+        ranked.splice(at, 0, doc);
+        if (ranked.length > perPair) ranked.pop();
+      }
+    }
     result[item] = ranked.map((doc) => members[doc]!);
     for (const doc of touched) scores[doc] = 0;
     touched.length = 0;
