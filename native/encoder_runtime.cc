@@ -227,7 +227,8 @@ TrainResult EncoderRuntime::trainStep(const TrainArgs& args) {
   if (args.objective == "simcse" && args.b) {
     throw std::invalid_argument("trainStep: objective 'simcse' encodes a twice; b must be absent");
   }
-  if (args.b && args.b->rows != args.a.rows) {
+  // Rows of b past a's are extra negatives (hard negatives): candidates for every row of a, nobody's pair.
+  if (args.b && args.b->rows < args.a.rows) {
     throw std::invalid_argument("trainStep: a has " + std::to_string(args.a.rows) + " rows and b has " +
                                 std::to_string(args.b->rows) + "; row i of b must be the pair of row i of a");
   }

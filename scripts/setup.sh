@@ -15,6 +15,14 @@ packages=(build-essential cmake ninja-build pkg-config meson patchelf libfaiss-d
 packages+=(libpython3.11-stdlib golang-1.19-src openjdk-17-source unzip)
 # Debian's libtorch is only needed when no other libtorch was chosen.
 [ -n "${SECORA_TORCH_DIR:-}" ] || packages+=(libtorch-dev)
+# The default corpus's source packages (Debian 12's: configs/corpus-debian12.txt); elsewhere the default corpus
+# says what is missing, and data.default_corpus: local mines the machine's own code instead.
+if grep -qs '^VERSION_ID="12"' /etc/os-release && grep -qs '^ID=debian' /etc/os-release; then
+  mapfile -t corpus < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' configs/corpus-debian12.txt | awk '{print $1}')
+  packages+=("${corpus[@]}")
+else
+  echo "setup: not Debian 12: the default corpus's source packages (configs/corpus-debian12.txt) are not installed" >&2
+fi
 
 missing=()
 for p in "${packages[@]}"; do

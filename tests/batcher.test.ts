@@ -59,6 +59,9 @@ describe('padBatch', () => {
   });
 });
 
+const VIEWS = { first_sentence: 0.3, shortened: 0.3, name: 0.3, language: 0.5, word_dropout: 0.2 };
+const NEGATIVES = (r: { code: string }) => [`${r.code}\n# other`, 'def other():\n    return 0'];
+
 describe('Batcher', () => {
   const fx = makeCsnFixture(20);
   const source = () =>
@@ -124,6 +127,7 @@ describe('Batcher', () => {
   for (const [label, over] of [
     ['pairs', {}],
     ['concat with bucketing', { mode: 'concat', maxLength: 40, bucketPool: 2 }],
+    ['pairs with query views and hard negatives', { queryViews: VIEWS, negatives: NEGATIVES }],
   ] as const) {
     it(`resumes at exactly the next batch, mid-epoch and at an epoch's end (${label})`, async () => {
       const cfg = () => config({ ...over, maxSteps: 17 });
@@ -140,6 +144,37 @@ describe('Batcher', () => {
       }
     });
   }
+
+  it('shows each pair through its query view, drawn from (seed, step, row), and appends hard negatives', async () => {
+    const plain = await take(await Batcher.open(config({ maxSteps: 3 })), 3);
+    const viewed = await take(
+      await Batcher.open(config({ maxSteps: 3, queryViews: VIEWS, negatives: NEGATIVES })),
+      3,
+    );
+    const again = await take(
+      await Batcher.open(config({ maxSteps: 3, queryViews: VIEWS, negatives: NEGATIVES })),
+      3,
+    );
+    expect(viewed.map((b) => b.queries)).toEqual(again.map((b) => b.queries));
+    for (const [i, b] of viewed.entries()) {
+      expect(b.ids).toEqual(plain[i]!.ids);
+      expect(plain[i]!.queries).toEqual(b.records.map((r) => r.docstring));
+      expect(b.queries).not.toEqual(plain[i]!.queries);
+      expect(b.negativeRows).toBe(2 * b.records.length);
+      expect(b.code.batchSize).toBe(3 * b.records.length);
+      expect(b.docs.batchSize).toBe(b.records.length);
+      // The records' own code first, unchanged by the negatives after it.
+      const own = b.code.seqLen * b.records.length;
+      const plainOwn = plain[i]!.code;
+      const strip = (ids: Int32Array, len: number, rows: number) =>
+        Array.from({ length: rows }, (_, r) =>
+          [...ids.subarray(r * len, (r + 1) * len)].filter((t) => t !== tokenizer.special.pad),
+        );
+      expect(strip(b.code.inputIds.subarray(0, own), b.code.seqLen, b.records.length)).toEqual(
+        strip(plainOwn.inputIds, plainOwn.seqLen, b.records.length),
+      );
+    }
+  });
 
   it('gives each rank a disjoint slice of the same global batch', async () => {
     const single = await take(await Batcher.open(config({ batchSize: 8, maxSteps: 5 })), 5);

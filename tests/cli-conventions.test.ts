@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main as secora } from '../src/cli/secora.js';
 import { main as secoraTrain } from '../src/cli/train.js';
-import { defaultCorpusSources } from '../src/data/miner/default-corpus.js';
+import { debianCorpusKey, installedPackages } from '../src/data/miner/debian-corpus.js';
+import { DEBIAN_PACKAGE_LIST } from '../src/data/miner/default-corpus.js';
 import { MINER_VERSION } from '../src/data/miner/mine.js';
 import { emptyReport } from '../src/data/miner/report.js';
 import { packageRoot } from '../src/native.js';
@@ -117,8 +118,9 @@ describe('command-line conventions', () => {
 
   it('corpus --default prints only the folder on stdout, and says a cached report is cached', async () => {
     const cache = join(tmp, 'cache');
-    const { key } = defaultCorpusSources();
-    const dir = join(cache, `default-corpus-${key}`);
+    // The default corpus is the Debian one: its cache folder is keyed by the packages' versions.
+    const key = debianCorpusKey(installedPackages(DEBIAN_PACKAGE_LIST), MINER_VERSION, false);
+    const dir = join(cache, `default-corpus-debian-${key}`);
     mkdirSync(dir, { recursive: true });
     writeFileSync(
       join(dir, 'manifest.json'),

@@ -482,7 +482,7 @@ describe('defaultCorpus', () => {
     );
     writeFileSync(join(nodeModules, '@scope', 'b', 'node_modules', 'nested', 'x.js'), fn.replace('42', '1'));
     try {
-      const options = { cacheDir, nodeModules, python: join(root, 'no-python-here') };
+      const options = { kind: 'local' as const, cacheDir, nodeModules, python: join(root, 'no-python-here') };
       const first = await defaultCorpus(options);
       expect(first.built).toBe(true);
       expect(first.report.counts).toEqual({

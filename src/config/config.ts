@@ -50,6 +50,12 @@ export const CONFIG_SCHEMA = {
         nullable: true,
         doc: 'folder of the data set (not for source: default)',
       },
+      default_corpus: {
+        kind: 'enum',
+        values: ['debian', 'debian-small', 'local'],
+        default: 'debian',
+        doc: "source: default's corpus: debian (Debian 12's packages), debian-small (a fixed slice of it, for quick runs), local (version 1: this machine's python3 and node_modules)",
+      },
       languages: {
         kind: 'list',
         values: LANGUAGES,
@@ -287,6 +293,62 @@ export const CONFIG_SCHEMA = {
       },
       precision: { kind: 'enum', values: ['fp32', 'bf16', 'fp16'], default: 'fp32', doc: 'fp16 needs CUDA' },
       log_interval: { kind: 'number', default: 10, integer: true, min: 1, doc: 'steps between metric lines' },
+      query_views: {
+        kind: 'section',
+        doc: 'the query side of a pair reshaped like a search (rates: first_sentence + shortened + name <= 1; the rest keeps the docstring)',
+        fields: {
+          first_sentence: {
+            kind: 'number',
+            default: 0,
+            min: 0,
+            max: 1,
+            doc: "the docstring's first sentence",
+          },
+          shortened: {
+            kind: 'number',
+            default: 0,
+            min: 0,
+            max: 1,
+            doc: 'a few content words (stop words and filler dropped)',
+          },
+          name: {
+            kind: 'number',
+            default: 0,
+            min: 0,
+            max: 1,
+            doc: "words of the function's name and parameters",
+          },
+          language: {
+            kind: 'number',
+            default: 0,
+            min: 0,
+            max: 1,
+            doc: "the language's name added to the query",
+          },
+          word_dropout: {
+            kind: 'number',
+            default: 0,
+            min: 0,
+            max: 1,
+            doc: 'each query word dropped with this probability',
+          },
+        },
+      },
+      hard_negatives: {
+        kind: 'number',
+        default: 0,
+        integer: true,
+        min: 0,
+        max: 16,
+        doc: 'BM25-mined hard negatives per pair (same language, never the pair itself), extra candidates in the loss',
+      },
+      simcse_steps: {
+        kind: 'number',
+        default: 0,
+        integer: true,
+        min: 0,
+        doc: 'the first steps of the run: unsupervised SimCSE on code alone (dropout views), before the pairs',
+      },
     },
   },
   validation: {
@@ -427,7 +489,26 @@ function crossChecks(c: TrainConfig): SchemaIssue[] {
       message: `${c.training.grad_cache_micro_batch} is larger than the contrastive batch (${c.training.batch_size * c.training.grad_accumulation})`,
     });
   }
-  if (c.training.objective !== 'pairs' && c.model.dropout === 0) {
+  const q = c.training.query_views;
+  if (q.first_sentence + q.shortened + q.name > 1) {
+    issues.push({
+      key: 'training.query_views',
+      message: `first_sentence + shortened + name is ${q.first_sentence + q.shortened + q.name}: the rates of the views drawn must sum to at most 1`,
+    });
+  }
+  if (c.training.hard_negatives > 0 && c.training.objective === 'simcse') {
+    issues.push({
+      key: 'training.hard_negatives',
+      message: 'needs (docstring, code) pairs: training.objective is simcse',
+    });
+  }
+  if (c.training.max_steps !== null && c.training.simcse_steps >= c.training.max_steps) {
+    issues.push({
+      key: 'training.simcse_steps',
+      message: `${c.training.simcse_steps} leaves no step for the pairs (training.max_steps is ${c.training.max_steps})`,
+    });
+  }
+  if ((c.training.objective !== 'pairs' || c.training.simcse_steps > 0) && c.model.dropout === 0) {
     issues.push({
       key: 'model.dropout',
       message: 'SimCSE (training.objective simcse or both) needs dropout > 0: two encodings must differ',

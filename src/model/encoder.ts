@@ -56,6 +56,7 @@ export interface TrainStepArgs {
   /** simcse: `a` encoded twice under dropout; pairs: `a` queries against `b` code, row i matching row i. */
   objective: 'simcse' | 'pairs';
   a: TokenBatch;
+  /** pairs: row i is the pair of a's row i; rows past a's are extra negatives (hard negatives) for every row. */
   b?: TokenBatch;
   temperature: number;
   /** Also the b→a direction of InfoNCE (the mean of both). Default false. */

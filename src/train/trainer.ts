@@ -12,6 +12,7 @@ import {
 } from '../config/config.js';
 import { Batcher, type BatcherPosition, DEFAULT_BUCKET_POOL } from '../data/batcher/batcher.js';
 import { type DataSource, openDataSource } from '../data/data-source.js';
+import { mineHardNegatives } from '../data/hard-negatives.js';
 import { defaultCorpus } from '../data/miner/default-corpus.js';
 import type { CodeRecord, Split } from '../data/record.js';
 import type { TokenBatch } from '../data/token-batch.js';
@@ -150,15 +151,8 @@ function configOf(options: TrainOptions, sets: string[]): TrainConfig {
 /** The data set's folder and format: the embedded default corpus is mined on first use. */
 async function corpusOf(config: TrainConfig, log: (l: string) => void) {
   if (config.data.source === 'default') {
-    // defaultCorpus logs only when it mines: say once that this is a one-time build, and its cost.
-    let told = false;
-    const corpus = await defaultCorpus({
-      log: (line) => {
-        log(line);
-        if (!told) log('  (a one-time build of about 1-2 minutes on 2 cores; every later run reuses it)');
-        told = true;
-      },
-    });
+    // defaultCorpus logs only when it mines, saying it is once and what it costs (seconds for debian-small).
+    const corpus = await defaultCorpus({ kind: config.data.default_corpus, log });
     if (corpus.built) log(`default corpus: mined into ${corpus.dir}`);
     return { format: 'codesearchnet' as const, path: corpus.dir };
   }
@@ -425,6 +419,10 @@ async function trainIn(
       prefetch: config.data.prefetch,
       maxSteps: totalSteps,
       ...(cap !== null ? { maxRecords: cap } : {}),
+      queryViews: t.query_views,
+      ...(t.hard_negatives > 0
+        ? { negatives: await hardNegativesOf(trainSource, cap, t.hard_negatives, log) }
+        : {}),
     },
     resumeFrom?.state.batcher,
   );
@@ -495,13 +493,16 @@ async function trainIn(
       const batch = await batcher.next();
       if (!batch) break;
       const lr = learningRate(step, totalSteps, t);
-      const simcse = t.objective === 'simcse' || (t.objective === 'both' && step % 2 === 1);
+      // The SimCSE stage: code alone, each row encoded twice under dropout, before the pairs.
+      const codeStage = step < t.simcse_steps;
+      const simcse = codeStage || t.objective === 'simcse' || (t.objective === 'both' && step % 2 === 1);
+      const simcseInput = codeStage ? ownRows(batch.code, batch.records.length) : batch.joint!;
       const t0 = performance.now();
       const r: TrainStepResult = await encoder.trainStep(
         simcse
           ? {
               objective: 'simcse',
-              a: batch.joint!,
+              a: simcseInput,
               temperature: t.temperature,
               symmetric: t.symmetric,
               microBatch,
@@ -528,7 +529,7 @@ async function trainIn(
         ? seconds
         : 0.9 * smoothedStepSeconds + 0.1 * seconds;
       const tokens = simcse
-        ? 2 * countTokens(batch.joint!)
+        ? 2 * countTokens(simcseInput)
         : countTokens(batch.docs) + countTokens(batch.code);
       step++;
       tokensSeen += tokens;
@@ -614,6 +615,43 @@ async function trainIn(
   }
   await encoder.dispose();
   return result;
+}
+
+/** The first `rows` rows of a token batch (the records' own code, without hard negatives after them). */
+function ownRows(batch: TokenBatch, rows: number): TokenBatch {
+  if (batch.batchSize === rows) return batch;
+  const n = rows * batch.seqLen;
+  return {
+    ...batch,
+    batchSize: rows,
+    inputIds: batch.inputIds.subarray(0, n),
+    attentionMask: batch.attentionMask.subarray(0, n),
+    ...(batch.tokenTypeIds ? { tokenTypeIds: batch.tokenTypeIds.subarray(0, n) } : {}),
+  };
+}
+
+/** The hard negatives of every training pair (the capped set the batcher reads), by the record's url. */
+async function hardNegativesOf(
+  source: DataSource,
+  cap: number | null,
+  perPair: number,
+  log: (l: string) => void,
+): Promise<(r: CodeRecord) => readonly string[]> {
+  const t0 = performance.now();
+  const records: CodeRecord[] = [];
+  for await (const r of source.records()) {
+    records.push(r);
+    if (records.length === cap) break;
+  }
+  const mined = mineHardNegatives(
+    records.map((r) => ({ language: r.language, query: r.docstring, code: r.code })),
+    perPair,
+  );
+  const byUrl = new Map(records.map((r, i) => [r.url, mined[i]!.map((j) => records[j]!.code)]));
+  log(
+    `hard negatives: ${perPair} per pair mined by BM25 for ${records.length} training pairs in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  return (r) => byUrl.get(r.url) ?? [];
 }
 
 /** The options of every evaluation of a run: the CodeSearchNet chunks and the lengths the model was trained on. */

@@ -2,6 +2,7 @@
 // fair truncation in concat mode, padding per batch, prefetching, and a position from which a run resumes at
 // exactly the next batch.
 import type { DataSource } from '../data-source.js';
+import { type QueryViewRates, queryView, viewsActive } from '../query-views.js';
 import type { CodeRecord } from '../record.js';
 import type { SkipStats } from '../skip-stats.js';
 import type { TokenBatch } from '../token-batch.js';
@@ -10,6 +11,7 @@ import { applyTemplate, specialCount } from '../tokenizer/sequence-template.js';
 import { type EpochOrderConfig, epochBatches } from './epoch-order.js';
 import { fairTruncate } from './fair-truncation.js';
 import { padBatch, type TokenRow } from './pad-batch.js';
+import { seededRandom } from './seeded-random.js';
 
 export type BatchMode = 'pairs' | 'concat';
 
@@ -48,6 +50,10 @@ export interface BatcherConfig {
   maxEpochs?: number;
   /** Round the padded length up to a multiple of this (default 1). */
   padToMultipleOf?: number;
+  /** Query views: the docstring reshaped per pair, drawn from (seed, step, row), so a resume draws the same. */
+  queryViews?: QueryViewRates;
+  /** Hard negatives: code of other functions appended after the batch's own code rows (pairs mode). */
+  negatives?: (record: CodeRecord) => readonly string[];
 }
 
 /** Where a batcher stands: small and JSON-able, saved with a checkpoint. */
@@ -80,6 +86,10 @@ export interface Batch {
   code: TokenBatch;
   /** concat mode: "doc <sep> code" fairly truncated to maxLength. */
   joint?: TokenBatch;
+  /** Rows of `code` past the records' own: hard negatives (0 without them). */
+  negativeRows: number;
+  /** The query text of each row of `docs` (the docstring, or its view). */
+  queries: string[];
   records: CodeRecord[];
   /** The records' urls, their stable ids. */
   ids: string[];
@@ -239,10 +249,12 @@ export class Batcher {
     const tok = c.tokenizer;
     const { single, pair } = tok.templates;
     const n = p.records.length;
-    const encoded = await tok.encodeBatch([
-      ...p.records.map((r) => r.docstring),
-      ...p.records.map((r) => r.code),
-    ]);
+    const views = c.queryViews && viewsActive(c.queryViews) ? c.queryViews : undefined;
+    const queries = p.records.map((r, row) =>
+      views ? queryView(r, views, seededRandom(c.seed, p.step, `query-view ${row}`)) : r.docstring,
+    );
+    const negatives = c.mode === 'pairs' && c.negatives ? p.records.flatMap((r) => c.negatives!(r)) : [];
+    const encoded = await tok.encodeBatch([...queries, ...p.records.map((r) => r.code), ...negatives]);
     const docIds = encoded.slice(0, n);
     const codeIds = encoded.slice(n);
     const roomSingle = specialCount(single);
@@ -263,6 +275,8 @@ export class Batcher {
         tok.special.pad,
         pad,
       ),
+      negativeRows: negatives.length,
+      queries,
       records: p.records,
       ids: p.records.map((r) => r.url),
       languages: p.records.map((r) => r.language),

@@ -1,6 +1,7 @@
-// The embedded default corpus: with nothing downloaded, (docstring, function) pairs mined from code already
-// on the machine (the installed python3's standard library and the project's own node_modules), built once
-// into a cache folder and reused after.
+// The embedded default corpus: with nothing downloaded, (docstring, function) pairs mined once into a cache
+// folder and reused after. Version 2 (kind 'debian', the default) is mined from pinned Debian packages
+// (debian-corpus.ts); 'debian-small' is a fixed slice of it for quick runs; 'local' is version 1, the code that
+// happens to be on the machine (the python3's standard library and packages, the project's node_modules).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -8,11 +9,22 @@ import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { packageRoot } from '../../package-root.js';
 import { mineCorpus } from './corpus.js';
+import { debianCorpusKey, debianSourceFiles, installedPackages, packagesManifest } from './debian-corpus.js';
 import { MINER_VERSION } from './mine.js';
 import type { MineReport } from './report.js';
 import type { MineRoot } from './walk.js';
 
+export type DefaultCorpusKind = 'debian' | 'debian-small' | 'local';
+export const DEFAULT_CORPUS_KINDS: readonly DefaultCorpusKind[] = ['debian', 'debian-small', 'local'];
+
+/** The Debian packages of corpus version 2. */
+export const DEBIAN_PACKAGE_LIST = join(packageRoot, 'configs', 'corpus-debian12.txt');
+
 export interface DefaultCorpusOptions {
+  /** Which corpus (default 'debian'). */
+  kind?: DefaultCorpusKind;
+  /** The Debian package list (default configs/corpus-debian12.txt). */
+  packageList?: string;
   /** Folder the corpus is cached in: $SECORA_CACHE, else <package>/.cache/secora. */
   cacheDir?: string;
   /** The python3 whose standard library is mined (default python3 on PATH). */
@@ -105,20 +117,53 @@ export function defaultCorpusSources(options: DefaultCorpusOptions = {}): { root
  */
 export async function defaultCorpus(options: DefaultCorpusOptions = {}): Promise<DefaultCorpus> {
   const cache = options.cacheDir ?? process.env['SECORA_CACHE'] ?? join(packageRoot, '.cache', 'secora');
+  const kind = options.kind ?? 'debian';
+  if (kind !== 'local') return debianCorpus(cache, kind === 'debian-small', options);
   const { roots, key } = defaultCorpusSources(options);
   if (roots.length === 0)
     throw new Error(
       'no source code to mine a default corpus from: neither python3 nor node_modules was found',
     );
-  const dir = join(cache, `default-corpus-${key}`);
+  options.log?.(`mining the local corpus (version 1) into ${cache} (once)`);
+  return buildCached(join(cache, `default-corpus-${key}`), (out) => mineCorpus(roots, { out }));
+}
+
+/** Corpus version 2 from the Debian packages, or its small slice. */
+async function debianCorpus(
+  cache: string,
+  slice: boolean,
+  options: DefaultCorpusOptions,
+): Promise<DefaultCorpus> {
+  const list = options.packageList ?? DEBIAN_PACKAGE_LIST;
+  const packages = installedPackages(list);
+  if (packages.missing.length > 0)
+    throw new Error(
+      `the default corpus is mined from the Debian packages listed in ${list}, and ${packages.missing.length} ` +
+        `of them are not installed: ${packages.missing.slice(0, 8).join(', ')}${packages.missing.length > 8 ? ', …' : ''}. ` +
+        'Install them with `bash scripts/setup.sh` (as root, on Debian 12), or set data.default_corpus: local ' +
+        "to mine this machine's python3 and node_modules instead",
+    );
+  const key = debianCorpusKey(packages, MINER_VERSION, slice);
+  const dir = join(cache, `default-corpus-${slice ? 'debian-small' : 'debian'}-${key}`);
+  return buildCached(dir, async (out) => {
+    const { files, units } = await debianSourceFiles(packages, { slice });
+    options.log?.(
+      `mining the default corpus${slice ? ' (its small slice)' : ''} once, from ${packages.packages.length} Debian ` +
+        `packages (${files.length} files; ${slice ? 'seconds' : 'several minutes on 2 cores'}) into ${dir}`,
+    );
+    return mineCorpus([{ name: 'debian', files }], { out, manifest: packagesManifest(packages, units) });
+  });
+}
+
+/** Builds a corpus into dir through a temporary folder renamed when complete, unless it is already there. */
+async function buildCached(dir: string, build: (out: string) => Promise<MineReport>): Promise<DefaultCorpus> {
   const manifest = join(dir, 'manifest.json');
   if (existsSync(manifest))
     return { dir, report: JSON.parse(await readFile(manifest, 'utf8')), built: false };
-  await mkdir(cache, { recursive: true });
+  await mkdir(join(dir, '..'), { recursive: true });
   const partial = `${dir}.partial-${process.pid}-${Date.now()}`;
-  options.log?.(`mining the default corpus into ${dir} (once)`);
   try {
-    const report = await mineCorpus(roots, { out: partial });
+    const report = await build(partial);
     try {
       await rename(partial, dir);
     } catch (error) {

@@ -26,7 +26,8 @@ import {
 } from './report.js';
 import { DEFAULT_RATIOS, type SplitRatios, splitOf } from './split.js';
 import { codeTokens, docstringTokens, wordCount } from './tokens.js';
-import { type MineRoot, type SourceFile, walkRoot } from './walk.js';
+import { isSourceList, type MineRoot, type SourceFile, type SourceList, walkRoot } from './walk.js';
+import { openZip, type ZipEntry } from './zip-reader.js';
 
 /** Bump when the miner's output for the same input changes: it keys the cached default corpus. */
 export const MINER_VERSION = '4';
@@ -64,6 +65,8 @@ export interface MineOptions {
    * a parse error with how many were kept), instead of skipping the whole file. Default: !documentedOnly.
    */
   keepPartial?: boolean;
+  /** The deduplication hash of each record kept, in order (parallel mining deduplicates across workers). */
+  keptHashes?: string[];
 }
 
 const DEFAULTS = {
@@ -76,7 +79,29 @@ const DEFAULTS = {
   minCodeLines: 3,
 };
 
-type Settings = typeof DEFAULTS & { languages?: readonly MinedLanguage[] | undefined };
+type Settings = typeof DEFAULTS & { languages?: readonly MinedLanguage[] | undefined; lastHash?: string };
+
+/** The zip last read from (the JDK's src.zip: its members come one after another). */
+let lastZip:
+  | { path: string; zip: Promise<{ read: (e: ZipEntry) => Buffer; byName: Map<string, ZipEntry> }> }
+  | undefined;
+
+/** A file's bytes; "ARCHIVE.zip!/member" is a member of a zip. */
+async function readBytes(abs: string): Promise<Uint8Array> {
+  const cut = abs.indexOf('.zip!/');
+  if (cut < 0) return readFile(abs);
+  const path = abs.slice(0, cut + 4);
+  const name = abs.slice(cut + 6);
+  if (lastZip?.path !== path)
+    lastZip = {
+      path,
+      zip: openZip(path).then((z) => ({ read: z.read, byName: new Map(z.entries.map((e) => [e.name, e])) })),
+    };
+  const zip = await lastZip.zip;
+  const entry = zip.byName.get(name);
+  if (!entry) throw new Error(`${path}: no member ${name}`);
+  return zip.read(entry);
+}
 
 /** The text of a file, or the reason it is skipped. */
 async function readSource(
@@ -84,8 +109,10 @@ async function readSource(
   settings: Settings,
 ): Promise<string | { skip: Parameters<typeof countSkip>[1] }> {
   try {
-    if ((await stat(file.abs)).size > settings.maxFileBytes) return { skip: 'huge' };
-    const bytes = await readFile(file.abs);
+    const member = file.read !== undefined || file.abs.includes('.zip!/');
+    if (!member && (await stat(file.abs)).size > settings.maxFileBytes) return { skip: 'huge' };
+    const bytes = file.read ? await file.read() : await readBytes(file.abs);
+    if (bytes.length > settings.maxFileBytes) return { skip: 'huge' };
     if (isBinary(bytes)) return { skip: 'binary' };
     const text = decodeUtf8(bytes);
     if (text === undefined) return { skip: 'nonUtf8' };
@@ -108,6 +135,7 @@ function filterOf(fn: ExtractedFunction, settings: Settings, seen: Set<string>):
   const hash = createHash('sha1').update(fn.normalizedCode).digest('hex');
   if (seen.has(hash)) return 'duplicate';
   seen.add(hash);
+  settings.lastHash = hash;
   return undefined;
 }
 
@@ -126,7 +154,7 @@ function toRecord(
     code: fn.code,
     docstring: fn.docstring,
     url: `file://${file.repo}/${file.path}#L${fn.startLine}-L${fn.endLine}`,
-    partition: splitOf(file.unit, settings.ratios),
+    partition: file.split ?? splitOf(file.unit, settings.ratios),
     originalString: fn.originalString,
     codeTokens: codeTokens(fn.code),
     docstringTokens: docstringTokens(fn.docstring),
@@ -152,7 +180,7 @@ function firstErrorLine(root: Node): number {
  * miner cannot or should not read are skipped and counted in options.report; so are filtered functions.
  */
 export async function* mineFunctions(
-  root: string | MineRoot,
+  root: string | MineRoot | SourceList,
   options: MineOptions = {},
 ): AsyncGenerator<CodeRecord> {
   const settings: Settings = { ...DEFAULTS, ...definedOnly(options), languages: options.languages };
@@ -163,7 +191,7 @@ export async function* mineFunctions(
     options.onSkip?.(reason, path);
   };
   const keepPartial = options.keepPartial ?? !settings.documentedOnly;
-  const files = options.files ?? walkRoot(root, skip);
+  const files = options.files ?? (isSourceList(root) ? root.files : walkRoot(root, skip));
   for await (const file of files) {
     const spec = languageOfFile(file.path);
     if (!spec || (settings.languages && !settings.languages.includes(spec.language))) continue;
@@ -209,6 +237,7 @@ export async function* mineFunctions(
           continue;
         }
         const record = toRecord(fn, file, spec, sha, settings);
+        if (settings.lastHash) options.keptHashes?.push(settings.lastHash);
         countKept(report, record.language, record.partition);
         yield record;
       }

@@ -5,6 +5,7 @@ import { type Dirent, existsSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
+import type { Split } from '../record.js';
 import { isVendoredDir, isVirtualEnv } from './file-rules.js';
 
 /**
@@ -33,6 +34,20 @@ export interface SourceFile {
   repo: string;
   /** What the split is drawn by: the repository, or for the modules layout its top-level module. */
   unit: string;
+  /** The split, when decided beforehand (the Debian corpus); otherwise drawn by hashing the unit. */
+  split?: Split;
+  /** The bytes, when the file is not a plain file at abs (a zip's member). */
+  read?: () => Promise<Uint8Array>;
+}
+
+/** Files listed beforehand instead of walked (the Debian corpus): mined in the order given. */
+export interface SourceList {
+  name: string;
+  files: readonly SourceFile[];
+}
+
+export function isSourceList(root: unknown): root is SourceList {
+  return typeof root === 'object' && root !== null && Array.isArray((root as SourceList).files);
 }
 
 export type WalkSkip = 'gitignored' | 'excluded' | 'vendored' | 'unreadable';
