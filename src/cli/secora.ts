@@ -7,6 +7,7 @@ import { hparamCommand } from './hparam.js';
 import { indexCommand } from './index-cmd.js';
 import type { CommandMain } from './run.js';
 import { searchCommand } from './search.js';
+import { serveCommand } from './serve.js';
 
 const USAGE = `usage: secora <command> [options]
        secora --version
@@ -19,6 +20,7 @@ commands:
   eval <model dir> <data> [--corpus] [--annotations CSV]   CodeSearchNet MRR per language, BM25 beside it
   eval --questions FILE [--model DIR]   real developer questions over the Python, Go and Java standard libraries
   hparam run <search.yml> [--study FILE] [--resume] | show <study> [--json]   hyperparameter search
+  serve [--index FILE] [--port 7700] [--token T] [--watch]   an HTTP search API and a search page over an index
 
 'secora <command> --help' lists every option of a command.`;
 
@@ -51,6 +53,7 @@ const commands: Record<string, CommandMain> = {
   search: searchCommand,
   eval: evalCommand,
   hparam: hparamCommand,
+  serve: serveCommand,
 };
 
 export const main: CommandMain = async (argv) => {
