@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../src/native.js';
+import { packageRoot } from '../src/package-root.js';
 import type { RunningServer } from '../src/serve/server.js';
 import { serveTiny, tinyIndexFile } from './serve-fixtures.js';
 

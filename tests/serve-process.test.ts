@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../src/native.js';
+import { packageRoot } from '../src/package-root.js';
 import { post, tinyIndexFile } from './serve-fixtures.js';
 
 // Compiled apart from dist/ (another test builds that), inside the package so the package root is found.

@@ -3,7 +3,7 @@
 // Results are snippets with their locations (path:start-end), as text an assistant can quote.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import type { Embedder } from '../search/embedder.js';
+import type { Embedder } from '../model/embedder.js';
 import type { SearchHit } from '../search/snippet.js';
 import type { LiveIndex } from '../serve/live-index.js';
 import { DEFAULT_LIMITS } from '../serve/schemas.js';

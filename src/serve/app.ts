@@ -2,7 +2,7 @@
 // page at /. Built from its parts (a LiveIndex, a batching embedder) so tests drive it with inject or a port.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Embedder } from '../search/embedder.js';
+import type { Embedder } from '../model/embedder.js';
 import { apiError, RequestError, toApiError } from './http-errors.js';
 import { LatencyStats } from './latency-stats.js';
 import type { LiveIndex } from './live-index.js';

@@ -3,7 +3,7 @@
 // re-embedded, the result is saved atomically and then swapped into the LiveIndex.
 import { type FSWatcher, watch } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Embedder } from '../search/embedder.js';
+import type { Embedder } from '../model/embedder.js';
 import { indexRepository } from '../search/index-repository.js';
 import type { LiveIndex } from './live-index.js';
 

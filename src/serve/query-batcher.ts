@@ -1,7 +1,7 @@
 // Micro-batching in front of an Embedder: texts asked for at about the same time (within `windowMs`, or while
 // an earlier batch is still being embedded) go to the model in one call, so concurrent queries share a forward
 // pass instead of queueing one by one.
-import type { Embedder } from '../search/embedder.js';
+import type { Embedder } from '../model/embedder.js';
 
 export interface QueryBatcherOptions {
   /** How long the first text of a batch waits for others (ms). Default 2. */
