@@ -72,6 +72,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.setErrorHandler((error, _request, reply) => {
     const body = toApiError(error instanceof Error ? error : new Error(String(error)));
+    // The client is told only "internal error"; the operator gets the cause.
+    if (body.statusCode >= 500)
+      process.stderr.write(`secora serve: ${(error as Error)?.stack ?? String(error)}\n`);
     void reply.code(body.statusCode).send(body);
   });
   app.setNotFoundHandler((request, reply) => {
