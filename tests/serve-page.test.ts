@@ -10,6 +10,10 @@ import { packageRoot } from '../src/package-root.js';
 import type { RunningServer } from '../src/serve/server.js';
 import { serveTiny, tinyIndexFile } from './serve-fixtures.js';
 
+// Debian's OpenBLAS (under faiss) joins its worker threads in a fork handler and can hang there: one BLAS
+// thread (set before faiss loads) leaves none, so launching Chromium after building the index cannot deadlock.
+process.env['OPENBLAS_NUM_THREADS'] = '1';
+
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = [
   '--headless',

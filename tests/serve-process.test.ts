@@ -10,6 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../src/package-root.js';
 import { post, tinyIndexFile } from './serve-fixtures.js';
 
+// Debian's OpenBLAS (under faiss) joins its worker threads in a fork handler and can hang there; with one
+// BLAS thread there are none to join. Set before faiss is first loaded (lazily, below), so this test's forks
+// (spawn, execFileSync) after building an index cannot deadlock.
+process.env['OPENBLAS_NUM_THREADS'] = '1';
+
 // Compiled apart from dist/ (another test builds that), inside the package so the package root is found.
 const out = join(packageRoot, 'test-output', 'serve-cli');
 const runner = `const { main } = await import(${JSON.stringify(pathToFileURL(join(out, 'cli', 'secora.js')).href)});
