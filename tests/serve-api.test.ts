@@ -102,6 +102,7 @@ describe('serve: routes', () => {
     expect(stats['index']!['languages']).toEqual(['go', 'java', 'javascript', 'php', 'python', 'ruby']);
     expect(stats['model']).toMatchObject({ id: 'hashing-bag-of-subtokens/v1/dim=64', dim: 64 });
     expect(stats['requests']!['total']).toBeGreaterThanOrEqual(1);
+    expect(stats['requests']!['inFlight']).toBe(1); // this one
     const search = (stats['latencyMs'] as Record<string, Record<string, number>>)['POST /search']!;
     expect(search['requests']).toBeGreaterThan(0);
     expect(search['p50']).toBeGreaterThan(0);

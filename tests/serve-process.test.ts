@@ -31,10 +31,10 @@ afterAll(() => fixture?.cleanup());
 
 describe('secora serve (process)', () => {
   it('SIGTERM: stops accepting, finishes the request in flight, exits 0', async () => {
-    // A long batching window holds the query in flight for a second.
+    // A long batching window holds the query in flight for seconds.
     const child = spawn(
       process.execPath,
-      cliArgs('serve', '--index', fixture.file, '--port', '0', '--batch-window', '1000'),
+      cliArgs('serve', '--index', fixture.file, '--port', '0', '--batch-window', '3000'),
     );
     let stdout = '';
     let stderr = '';
@@ -51,7 +51,12 @@ describe('secora serve (process)', () => {
     });
     expect(stdout).toMatch(/8 functions; go, java, javascript, php, python, ruby; model hashing/);
     const inFlight = post(`${url}/search`, { query: 'read a json file', k: 2, mode: 'dense' });
-    await new Promise((r) => setTimeout(r, 300));
+    // Signal only once the server holds the query (besides the /stats request asking).
+    for (;;) {
+      const stats = (await (await fetch(`${url}/stats`)).json()) as { requests: { inFlight: number } };
+      if (stats.requests.inFlight >= 2) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
     const reply = await inFlight;

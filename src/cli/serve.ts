@@ -46,8 +46,8 @@ export const serveCommand: CommandMain = async (argv) => {
     return 2;
   }
   const batchWindowMs = Number(values['batch-window']);
-  if (!(batchWindowMs >= 0 && batchWindowMs <= 1000))
-    throw new Error(`--batch-window must be a number of ms in [0, 1000], got '${values['batch-window']}'`);
+  if (!(batchWindowMs >= 0 && batchWindowMs <= 5000))
+    throw new Error(`--batch-window must be a number of ms in [0, 5000], got '${values['batch-window']}'`);
   const token = values.token ?? process.env['SECORA_TOKEN'] ?? undefined;
   const server = await startServer({
     index: values.index,

@@ -105,7 +105,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (closing) void reply.header('connection', 'close');
   });
 
+  let inFlight = 0;
+  app.addHook('onRequest', async () => {
+    inFlight++;
+  });
   app.addHook('onResponse', async (request, reply) => {
+    inFlight--;
     const route = `${request.method} ${request.routeOptions.url ?? 'unknown'}`;
     const ms = reply.elapsedTime;
     all.record(route, ms, reply.statusCode);
@@ -157,7 +162,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       model: { id: embedder.modelId, source: options.modelSource, dim: embedder.dim },
       index: { file: live.file, ...live.summary(), generation: live.generation, swappedAt: live.swappedAt },
       uptimeSeconds: Math.round((Date.now() - started) / 100) / 10,
-      requests: { total: all.requests, errors: all.errors },
+      requests: { total: all.requests, errors: all.errors, inFlight },
       latencyMs: { all: all.latency(), ...latency },
       batching: batcher,
       memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, externalBytes: memory.external },
