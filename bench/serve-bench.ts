@@ -77,7 +77,7 @@ async function ensureIndex(): Promise<void> {
   try {
     const r = await indexRepository(root, model.embedder, { out: indexFile, modelSource: model.source });
     process.stderr.write(
-      `indexed ${r.index.size} functions of ${root} in ${((performance.now() - t) / 1000).toFixed(0)} s (${r.index.factory})\n`,
+      `indexed ${r.functions} functions of ${root} in ${((performance.now() - t) / 1000).toFixed(0)} s (${r.factory})\n`,
     );
   } finally {
     await model.close();

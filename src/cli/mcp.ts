@@ -1,11 +1,10 @@
 // `secora mcp [--index FILE] [--model DIR]`: an MCP server on stdin/stdout for code assistants (tools
 // search_code and find_similar). stdout carries the protocol only; messages go to stderr.
-import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createMcpServer } from '../mcp/mcp-server.js';
 import { LiveIndex } from '../serve/live-index.js';
 import { openIndex } from '../serve/open-index.js';
-import { packageVersion } from '../serve/package-version.js';
+import { packageVersion, parseCommandLine, UsageError } from './args.js';
 import type { CommandMain } from './run.js';
 
 export const MCP_USAGE = `usage: secora mcp [--index FILE] [--model DIR]
@@ -14,22 +13,24 @@ export const MCP_USAGE = `usage: secora mcp [--index FILE] [--model DIR]
   --model   the model to embed queries (default: the one that built the index)`;
 
 export const mcpCommand: CommandMain = async (argv) => {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      help: { type: 'boolean', short: 'h', default: false },
-      index: { type: 'string', default: '.secora-index' },
-      model: { type: 'string' },
+  const { values, positionals } = parseCommandLine(
+    {
+      args: argv,
+      allowPositionals: true,
+      options: {
+        help: { type: 'boolean', short: 'h', default: false },
+        index: { type: 'string', default: '.secora-index' },
+        model: { type: 'string' },
+      },
     },
-  });
+    MCP_USAGE,
+  );
   if (values.help) {
     process.stdout.write(`${MCP_USAGE}\n`);
     return 0;
   }
   if (positionals.length > 0) {
-    process.stderr.write(`secora mcp: unexpected argument '${positionals[0]}'\n${MCP_USAGE}\n`);
-    return 2;
+    throw new UsageError(`unexpected argument '${positionals[0]}'`, MCP_USAGE);
   }
   const opened = await openIndex(values.index, values.model);
   const live = new LiveIndex(opened.index, opened.file);

@@ -1,8 +1,7 @@
 // `secora serve --index FILE [--port 7700] [--host 127.0.0.1] [--model DIR] [--token T] [--watch]`: a long-running
 // search server (HTTP API and the search page) over one index. SIGTERM/SIGINT: stop accepting, finish, exit 0.
-import { parseArgs } from 'node:util';
-import { packageVersion } from '../serve/package-version.js';
 import { startServer } from '../serve/server.js';
+import { packageVersion, parseCommandLine, UsageError } from './args.js';
 import type { CommandMain } from './run.js';
 
 export const SERVE_USAGE = `usage: secora serve [--index FILE] [--port 7700] [--host 127.0.0.1] [--model DIR] [--token T] [--watch [--root DIR]]
@@ -22,28 +21,30 @@ export function parsePort(text: string): number {
 }
 
 export const serveCommand: CommandMain = async (argv) => {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      help: { type: 'boolean', short: 'h', default: false },
-      index: { type: 'string', default: '.secora-index' },
-      port: { type: 'string', default: '7700' },
-      host: { type: 'string', default: '127.0.0.1' },
-      model: { type: 'string' },
-      token: { type: 'string' },
-      watch: { type: 'boolean', default: false },
-      root: { type: 'string' },
-      'batch-window': { type: 'string', default: '2' },
+  const { values, positionals } = parseCommandLine(
+    {
+      args: argv,
+      allowPositionals: true,
+      options: {
+        help: { type: 'boolean', short: 'h', default: false },
+        index: { type: 'string', default: '.secora-index' },
+        port: { type: 'string', default: '7700' },
+        host: { type: 'string', default: '127.0.0.1' },
+        model: { type: 'string' },
+        token: { type: 'string' },
+        watch: { type: 'boolean', default: false },
+        root: { type: 'string' },
+        'batch-window': { type: 'string', default: '2' },
+      },
     },
-  });
+    SERVE_USAGE,
+  );
   if (values.help) {
     process.stdout.write(`${SERVE_USAGE}\n`);
     return 0;
   }
   if (positionals.length > 0) {
-    process.stderr.write(`secora serve: unexpected argument '${positionals[0]}'\n${SERVE_USAGE}\n`);
-    return 2;
+    throw new UsageError(`unexpected argument '${positionals[0]}'`, SERVE_USAGE);
   }
   const batchWindowMs = Number(values['batch-window']);
   if (!(batchWindowMs >= 0 && batchWindowMs <= 5000))

@@ -66,7 +66,7 @@ export class IndexWatcher {
           });
           const { plan } = result;
           const changed = plan.added.length + plan.changed.length + plan.removed.length;
-          if (!this.closed && changed > 0) this.live.swap(result.index);
+          if (!this.closed && changed > 0 && result.index) this.live.swap(result.index);
           this.options.onUpdate?.({ embedded: result.embedded, changed });
         } catch (error) {
           this.options.onUpdate?.({ embedded: 0, changed: 0, error: error as Error });

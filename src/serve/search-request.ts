@@ -1,9 +1,9 @@
 // One search as the server and the MCP tools ask it: dense, BM25 or hybrid (reciprocal-rank fusion as
 // `secora search --hybrid`), optionally one language and a path glob. The query vector comes in from the
 // caller (the micro-batcher), so a search never embeds twice.
-import picomatch from 'picomatch';
 import type { CodeIndex } from '../search/code-index.js';
 import { reciprocalRankFusion } from '../search/fusion.js';
+import { pathMatcher as globMatcher } from '../search/path-glob.js';
 import type { SearchHit } from '../search/snippet.js';
 
 export type SearchMode = 'dense' | 'bm25' | 'hybrid';
@@ -18,10 +18,9 @@ export interface SearchRequest {
   path?: string;
 }
 
-/** A predicate for a path glob, or undefined for none. */
+/** A predicate for a path glob (as `secora search --path` reads it), or undefined for none. */
 export function pathMatcher(glob: string | undefined): ((path: string) => boolean) | undefined {
-  if (glob === undefined || glob === '') return undefined;
-  return picomatch(glob, { dot: true, basename: !glob.includes('/') });
+  return glob === undefined || glob === '' ? undefined : globMatcher(glob);
 }
 
 /** The best `k` hits for the request; `vector` is the query's embedding (unused in bm25 mode). */
