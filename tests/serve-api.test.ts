@@ -1,6 +1,7 @@
 // The HTTP API of `secora serve` over a tiny index, through a real socket on 127.0.0.1: every route, the
 // status codes, each kind of bad input, the limits and the token check.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { searchViaServer } from '../src/cli/search-server.js';
 import { CodeIndex } from '../src/search/code-index.js';
 import { HashingEmbedder } from '../src/search/hashing-embedder.js';
 import { type RunningServer, startServer } from '../src/serve/server.js';
@@ -137,6 +138,14 @@ describe('serve: routes', () => {
     const schema = doc.paths['/search']!['post']!.requestBody!.content['application/json']!.schema;
     expect(schema.properties['query']!.maxLength).toBe(1000);
     expect(schema.properties['mode']!.enum).toEqual(['dense', 'bm25', 'hybrid']);
+  });
+
+  it("answers secora search's client (searchViaServer) for its own index file, and only for it", async () => {
+    const query = { query: 'sort strings', k: 3, mode: 'dense' as const };
+    const hits = await searchViaServer(url, fixture.file, query);
+    const direct = await post(`${url}/search`, query);
+    expect(hits?.map((h) => h.name)).toEqual(hitsOf(direct.json).map((h) => h.name));
+    expect(await searchViaServer(url, `${fixture.file}.other`, query)).toBeUndefined();
   });
 
   it('serves the page and its files, and nothing outside its folder', async () => {
