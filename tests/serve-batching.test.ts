@@ -77,10 +77,11 @@ describe('micro-batching', () => {
 
   it('the served model was opened for inference: no optimizer state', async () => {
     const stats = (await (await fetch(`${server.url}/stats`)).json()) as {
-      modelMemoryBytes: { parameters: number; optimizer: number };
+      modelMemoryBytes: { parameters: number; gradients: number; optimizer: number };
     };
     expect(stats.modelMemoryBytes.parameters).toBeGreaterThan(0);
     expect(stats.modelMemoryBytes.optimizer).toBe(0);
+    expect(stats.modelMemoryBytes.gradients).toBe(0);
   });
 });
 

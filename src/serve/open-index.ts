@@ -10,8 +10,8 @@ export interface OpenedIndex {
   file: string;
   index: CodeIndex;
   model: ResolvedModel;
-  /** Native bytes of the model at rest (weights; optimizer 0), or undefined for the hashing baseline. */
-  modelMemory(): { parameters: number; optimizer: number } | undefined;
+  /** Native bytes of the model at rest (weights; gradients and optimizer 0), or undefined for the hashing baseline. */
+  modelMemory(): { parameters: number; gradients: number; optimizer: number } | undefined;
 }
 
 export async function openIndex(indexFile: string, modelSpec?: string): Promise<OpenedIndex> {
