@@ -31,6 +31,10 @@ class AdamW {
   void step(double lr);
   void configure(const AdamWSettings& settings) { settings_ = settings; }
   const AdamWSettings& settings() const { return settings_; }
+  // Bytes of the two moments: 0 until the first step or load allocates them.
+  int64_t stateBytes() const {
+    return expAvg_.defined() ? static_cast<int64_t>(expAvg_.nbytes() + expAvgSq_.nbytes()) : 0;
+  }
   static bool decays(const std::string& name);
 
   // exp_avg.<name>, exp_avg_sq.<name> and "step"; loadState checks every name and shape.

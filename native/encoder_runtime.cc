@@ -219,7 +219,20 @@ void EncoderRuntime::setRngState(const std::string& bytes) {
   }
 }
 
+void EncoderRuntime::requireTrainable(const std::string& method) const {
+  if (!options_.trainable) {
+    throw std::invalid_argument(method + ": this encoder was opened for inference (trainable: false) and has no "
+                                "optimizer; open it with trainable: true to train");
+  }
+}
+
+MemoryAtRest EncoderRuntime::memoryAtRest() const {
+  const auto bytes = [](const at::Tensor& t) { return t.defined() ? static_cast<int64_t>(t.nbytes()) : 0; };
+  return {bytes(flat_->params()), bytes(flat_->grads()), optimizer_->stateBytes()};
+}
+
 TrainResult EncoderRuntime::trainStep(const TrainArgs& args) {
+  requireTrainable("trainStep");
   if (args.objective != "simcse" && args.objective != "pairs") {
     throw std::invalid_argument("trainStep: objective must be 'simcse' or 'pairs', got '" + args.objective + "'");
   }
@@ -355,6 +368,7 @@ void EncoderRuntime::saveWeights(const std::string& path) {
 }
 
 void EncoderRuntime::saveOptimizer(const std::string& path) {
+  requireTrainable("saveOptimizer");
   auto tensors = optimizer_->state();
   const auto options = at::TensorOptions().dtype(at::kDouble);
   tensors.emplace_back("amp.loss_scale", at::full({}, lossScale_, options));
@@ -368,6 +382,7 @@ void EncoderRuntime::saveOptimizer(const std::string& path) {
 }
 
 void EncoderRuntime::loadOptimizer(const std::string& path) {
+  requireTrainable("loadOptimizer");
   const auto file = readSafetensors(path);
   optimizer_->loadState(file.tensors, path);
   if (auto t = file.find("amp.loss_scale"); t.defined()) lossScale_ = t.item<double>();

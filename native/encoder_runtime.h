@@ -52,7 +52,14 @@ struct RuntimeOptions {
   std::string dtype = "float32";  // parameter dtype: float32 | float64
   std::string precision = "fp32";  // fp32 | bf16 | fp16 (autocast)
   uint64_t seed = 0;
+  // false: an encoder for embedding only; training (and an optimizer file) is refused, so no gradient or
+  // optimizer state is ever allocated.
+  bool trainable = true;
   AdamWSettings optimizer;
+};
+
+struct MemoryAtRest {
+  int64_t parameters = 0, gradients = 0, optimizer = 0;  // bytes; gradients and moments exist once trained
 };
 
 class EncoderRuntime {
@@ -69,6 +76,7 @@ class EncoderRuntime {
   void saveOptimizer(const std::string& path);
   void loadOptimizer(const std::string& path);
   void configureOptimizer(const AdamWSettings& settings) { optimizer_->configure(settings); }
+  MemoryAtRest memoryAtRest() const;
   std::string rngState();
   void setRngState(const std::string& bytes);
 
@@ -97,6 +105,7 @@ class EncoderRuntime {
   BertModel& embeddingModel();
   void weightsChanged() { lowStale_ = true; }
   at::Tensor findParameter(const std::string& name);
+  void requireTrainable(const std::string& method) const;
   RngSnapshot saveRng();
   void restoreRng(const RngSnapshot& snapshot);
   // Data parallelism's place: gradients are complete in flatGrads() here, before unscaling, clipping and the

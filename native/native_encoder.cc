@@ -249,6 +249,7 @@ class NativeEncoder : public Napi::ObjectWrap<NativeEncoder> {
                            InstanceMethod<&NativeEncoder::Dispose>("dispose"),
                            InstanceAccessor<&NativeEncoder::Device>("device"),
                            InstanceAccessor<&NativeEncoder::Dim>("dim"),
+                           InstanceMethod<&NativeEncoder::MemoryAtRestBytes>("memoryAtRest"),
                        });
   }
 
@@ -263,6 +264,7 @@ class NativeEncoder : public Napi::ObjectWrap<NativeEncoder> {
     const int64_t seed = r.integer("seed", 0);
     if (seed < 0) throw Napi::RangeError::New(env, "options.seed must be >= 0");
     o.seed = static_cast<uint64_t>(seed);
+    o.trainable = r.boolean("trainable", true);
     if (r.has("optimizer")) o.optimizer = readOptimizer(r.object("optimizer"), o.optimizer);
     try {
       runtime_ = std::make_shared<EncoderRuntime>(o);
@@ -511,6 +513,17 @@ class NativeEncoder : public Napi::ObjectWrap<NativeEncoder> {
   Napi::Value Dim(const Napi::CallbackInfo& info) {
     if (!runtime_) return info.Env().Undefined();
     return Napi::Number::New(info.Env(), static_cast<double>(runtime_->config().embeddingSize));
+  }
+
+  Napi::Value MemoryAtRestBytes(const Napi::CallbackInfo& info) {
+    return sync(info, "memoryAtRest", [&](const std::shared_ptr<EncoderRuntime>& rt) -> Napi::Value {
+      const auto m = rt->memoryAtRest();
+      auto o = Napi::Object::New(info.Env());
+      o.Set("parameters", static_cast<double>(m.parameters));
+      o.Set("gradients", static_cast<double>(m.gradients));
+      o.Set("optimizer", static_cast<double>(m.optimizer));
+      return o;
+    });
   }
 
   std::shared_ptr<EncoderRuntime> runtime_;

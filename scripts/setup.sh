@@ -13,6 +13,8 @@ cd "$root"
 packages=(build-essential cmake ninja-build pkg-config meson patchelf libfaiss-dev libopenblas-dev libgloo-dev)
 # The fixed corpora of `secora eval --questions` (Debian 12): the Python, Go and JDK standard libraries (unzip unpacks src.zip).
 packages+=(libpython3.11-stdlib golang-1.19-src openjdk-17-source unzip)
+# chromium: the search page's browser test (driven by playwright-core, which cannot download its own browser here).
+packages+=(chromium)
 # Debian's libtorch is only needed when no other libtorch was chosen.
 [ -n "${SECORA_TORCH_DIR:-}" ] || packages+=(libtorch-dev)
 # The default corpus's source packages (Debian 12's: configs/corpus-debian12.txt); elsewhere the default corpus

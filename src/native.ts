@@ -60,6 +60,8 @@ export interface NativeEncoderOptions {
   dtype?: 'float32' | 'float64';
   precision?: 'fp32' | 'bf16' | 'fp16';
   seed?: number;
+  /** false: embedding only; training is refused and no optimizer state is allocated. Default true. */
+  trainable?: boolean;
   optimizer?: NativeOptimizerSettings;
 }
 
@@ -101,6 +103,8 @@ export interface NativeEncoder {
   getParameter(name: string): Float64Array;
   getGradient(name: string): Float64Array | null;
   setParameter(name: string, values: Float64Array): void;
+  /** Bytes held by the weights, the gradient buffer and the optimizer's moments (0 until training needs them). */
+  memoryAtRest(): { parameters: number; gradients: number; optimizer: number };
   dispose(): void;
   readonly device: string;
   readonly dim: number;

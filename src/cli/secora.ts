@@ -5,8 +5,10 @@ import { corpus } from './corpus.js';
 import { evalCommand } from './eval.js';
 import { hparamCommand } from './hparam.js';
 import { indexCommand } from './index-cmd.js';
+import { mcpCommand } from './mcp.js';
 import type { CommandMain } from './run.js';
 import { searchCommand } from './search.js';
+import { serveCommand } from './serve.js';
 
 const USAGE = `usage: secora <command> [options]
        secora --version
@@ -19,6 +21,8 @@ commands:
   eval <model dir> <data> [--corpus] [--annotations CSV]   CodeSearchNet MRR per language, BM25 beside it
   eval --questions FILE [--model DIR]   real developer questions over the Python, Go and Java standard libraries
   hparam run <search.yml> [--study FILE] [--resume] | show <study> [--json]   hyperparameter search
+  serve [--index FILE] [--port 7700] [--token T] [--watch]   an HTTP search API and a search page over an index
+  mcp [--index FILE]  an MCP server (stdio) with search_code and find_similar for code assistants
 
 'secora <command> --help' lists every option of a command.`;
 
@@ -51,6 +55,8 @@ const commands: Record<string, CommandMain> = {
   search: searchCommand,
   eval: evalCommand,
   hparam: hparamCommand,
+  serve: serveCommand,
+  mcp: mcpCommand,
 };
 
 export const main: CommandMain = async (argv) => {

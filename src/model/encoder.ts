@@ -46,6 +46,12 @@ export interface EncoderOptions {
   dtype?: 'float32' | 'float64';
   /** A tokenizer, or the path of a tokenizer.json. Encoder.load takes the folder's tokenizer.json by default. */
   tokenizer?: HfTokenizer | string;
+  /**
+   * false: for embedding only (search, serving): trainStep and optimizer files are refused, so no gradients
+   * or optimizer state are ever allocated. Default true; even then the gradient buffer (1x the weights) and
+   * AdamW's moments (2x) are allocated at the first step.
+   */
+  trainable?: boolean;
   /** AdamW settings; change later with configureOptimizer. */
   optimizer?: NativeOptimizerSettings;
   /** The longest input embed() tokenizes to (default: secora.json's, else min(512, the position table)). */
@@ -180,6 +186,7 @@ export class Encoder implements Embedder {
       dtype: options.dtype ?? 'float32',
       precision,
       seed: options.seed ?? 0,
+      trainable: options.trainable ?? true,
       ...(options.optimizer ? { optimizer: options.optimizer } : {}),
     });
     return new Encoder(nativeEncoder, config, precision, loadTokenizer(options.tokenizer), wanted, '');
@@ -313,6 +320,11 @@ export class Encoder implements Embedder {
   }
   configureOptimizer(settings: NativeOptimizerSettings): void {
     this.nativeEncoder.configureOptimizer(settings);
+  }
+
+  /** Bytes of native memory held at rest: the weights, and the gradients and AdamW's moments once it trained. */
+  memoryAtRest(): { parameters: number; gradients: number; optimizer: number } {
+    return this.nativeEncoder.memoryAtRest();
   }
 
   /** The state of the generators that drive dropout (await pending calls first). */

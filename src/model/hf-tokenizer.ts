@@ -7,6 +7,9 @@ export interface HfEncoding {
   getTypeIds(): number[];
   getAttentionMask(): number[];
   getTokens(): string[];
+  getLength(): number;
+  /** Cuts the encoding in place (direction 'right' keeps the start). */
+  truncate(length: number, stride?: number | null, direction?: string | null): void;
 }
 
 export interface HfEncodeOptions {
@@ -19,6 +22,8 @@ export interface HfTokenizer {
   encodeBatch(sentences: string[], options?: HfEncodeOptions | null): Promise<HfEncoding[]>;
   decode(ids: number[], skipSpecialTokens: boolean): Promise<string>;
   setTruncation(maxLength: number): void;
+  /** Adds the post-processor's special tokens (and applies the tokenizer's own truncation and padding). */
+  postProcess(encoding: HfEncoding, pair?: HfEncoding | null, addSpecialTokens?: boolean | null): HfEncoding;
   disablePadding(): void;
   getVocabSize(withAddedTokens?: boolean | null): number;
   idToToken(id: number): string | null;

@@ -102,7 +102,7 @@ export async function resolveModel(spec: string | undefined, cwd = process.cwd()
   }
   const abs = resolve(cwd, dir);
   if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new Error(`model folder not found: ${abs}`);
-  const encoder = await Encoder.load(abs);
+  const encoder = await Encoder.load(abs, { trainable: false });
   return {
     embedder: encoder,
     source: abs,
