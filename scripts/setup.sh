@@ -65,7 +65,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 # better-sqlite3 (the hyperparameter study) compiles its SQLite here, since install scripts are off.
-[ -f node_modules/better-sqlite3/build/Release/better_sqlite3.node ] || npm rebuild better-sqlite3
+[ -f node_modules/better-sqlite3/build/Release/better_sqlite3.node ] || npm rebuild better-sqlite3 --ignore-scripts=false
 bash scripts/build-faiss-node.sh
 bash scripts/build-native.sh
 npx tsc -p tsconfig.build.json
