@@ -3,13 +3,15 @@
 
 #include "build_info.h"
 #include "native_encoder.h"
+#include "native_process_group.h"
 
 namespace secora {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("abiVersion", Napi::Number::New(env, 2));
+  exports.Set("abiVersion", Napi::Number::New(env, 3));
   InitBuildInfo(env, exports);
   InitNativeEncoder(env, exports);
+  InitNativeProcessGroup(env, exports);
   return exports;
 }
 

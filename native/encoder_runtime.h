@@ -11,6 +11,7 @@
 
 #include "adamw.h"
 #include "bert_model.h"
+#include "data_parallel.h"
 #include "grad_cache.h"
 
 namespace secora {
@@ -31,12 +32,14 @@ struct TrainArgs {
   double lr = 0.0;
   double maxGradNorm = 0.0;  // 0: no clipping
   bool apply = true;         // false: stop with the gradients on the parameters (tests, inspection)
+  bool requestStop = false;  // data parallel: this rank wants to stop after this step (all ranks learn it)
 };
 
 struct TrainResult {
   double loss = 0, accuracy = 0, gradNorm = 0;
   double lossScale = 1;  // fp16's dynamic loss scale after this step (1 otherwise)
   bool skipped = false;  // the gradients were not finite: no update (fp16 lowers its scale)
+  bool stopRequested = false;  // requestStop of this or (data parallel) any rank
 };
 
 struct LoadReport {
@@ -69,6 +72,8 @@ class EncoderRuntime {
   void configureOptimizer(const AdamWSettings& settings) { optimizer_->configure(settings); }
   std::string rngState();
   void setRngState(const std::string& bytes);
+  // Joins a data-parallel group: rank 0's weights everywhere, dropout seeded per rank, gradients averaged.
+  void attachProcessGroup(std::shared_ptr<ProcessGroup> group, bool gatherNegatives);
 
   std::vector<std::string> parameterNames();
   std::vector<double> parameter(const std::string& name, bool gradient);
@@ -86,8 +91,9 @@ class EncoderRuntime {
   RngSnapshot saveRng();
   void restoreRng(const RngSnapshot& snapshot);
   // Data parallelism's place: gradients are complete here, before unscaling, clipping and the update.
-  // An all-reduce (average) of every gradient across processes goes in this function.
-  void onGradientsReady() {}
+  void onGradientsReady() {
+    if (parallel_) parallel_->averageGradients(model_->parameters());
+  }
 
   RuntimeOptions options_;
   c10::Device device_;
@@ -97,6 +103,7 @@ class EncoderRuntime {
   at::Generator generator_;
   double lossScale_ = 65536.0;
   int64_t goodSteps_ = 0;  // consecutive finite fp16 steps, for growing the loss scale
+  std::unique_ptr<DataParallel> parallel_;  // null: one process
 };
 
 // "cpu", "cuda", "cuda:1" → a device this build can use, or an error that says why not.

@@ -226,6 +226,29 @@ export const CONFIG_SCHEMA = {
       max_grad_norm: { kind: 'number', default: 1, min: 0, doc: 'clip the global gradient norm (0: off)' },
       precision: { kind: 'enum', values: ['fp32', 'bf16', 'fp16'], default: 'fp32', doc: 'fp16 needs CUDA' },
       log_interval: { kind: 'number', default: 10, integer: true, min: 1, doc: 'steps between metric lines' },
+      gather_negatives: {
+        kind: 'boolean',
+        default: true,
+        doc: "with several processes, every process's batch gives negatives (no effect with one)",
+      },
+    },
+  },
+  distributed: {
+    kind: 'section',
+    doc: 'data-parallel runs (secora-train --nproc-per-node N, torchrun, srun)',
+    fields: {
+      backend: {
+        kind: 'enum',
+        values: ['auto', 'gloo', 'nccl'],
+        default: 'auto',
+        doc: 'auto: nccl on CUDA when the addon has it, else gloo',
+      },
+      timeout_seconds: {
+        kind: 'number',
+        default: 300,
+        above: 0,
+        doc: 'rendezvous and each collective: a dead or silent worker ends the run after this long',
+      },
     },
   },
   validation: {

@@ -10,6 +10,8 @@ import type { CodeRecord, Split } from '../data/record.js';
 import type { TokenBatch } from '../data/token-batch.js';
 import { CodeTokenizer } from '../data/tokenizer/code-tokenizer.js';
 import { trainingTexts } from '../data/tokenizer/training-texts.js';
+import { distEnvFrom } from '../dist/env.js';
+import { chooseBackend, ProcessGroup } from '../dist/process-group.js';
 import { pairsByLanguage } from '../eval/evaluate-model.js';
 import type { EncoderConfig } from '../model/config.js';
 import { Encoder, type EncoderOptions, type TrainStepResult } from '../model/encoder.js';
@@ -36,6 +38,8 @@ export interface TrainOptions {
   log?: (line: string) => void;
   /** Called after every optimizer step with the number of steps done (tests stop a run mid-way with it). */
   onStep?: (step: number) => void;
+  /** The data-parallel environment (default: MASTER_ADDR, WORLD_SIZE, RANK… of this process). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** What a checkpoint's trainer_state.json holds, besides the model and optimizer files. */
@@ -44,8 +48,12 @@ export interface TrainerState {
   step: number;
   totalSteps: number;
   batcher: BatcherPosition;
-  /** The dropout generators' state, base64. */
+  /** The dropout generators' state, base64 (rank 0's with several processes). */
   rng: string;
+  /** Processes of the run that wrote it (absent: 1); resuming needs as many. */
+  worldSize?: number;
+  /** Every rank's dropout generators, base64, in rank order (several processes). */
+  rngByRank?: string[];
   best: { step: number; mrr: number } | null;
   tokensSeen: number;
   config: TrainConfig;
@@ -61,6 +69,11 @@ export interface TrainResult {
   test?: EvalReport;
   /** The sample query answered over the test split's index. */
   search?: { query: string; index: string; hits: SearchHit[] };
+  /** Data parallel: processes, and this one's rank (0 writes the run folder). */
+  worldSize: number;
+  rank: number;
+  /** Data parallel: wall seconds this rank spent in collectives. */
+  collectiveSeconds?: number;
 }
 
 const countTokens = (b: TokenBatch) => b.attentionMask.reduce((s, v) => s + v, 0);
@@ -132,7 +145,10 @@ function encoderConfigOf(config: TrainConfig, tokenizer: CodeTokenizer): Encoder
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // Data parallel (several processes): rank 0 writes the run folder, logs and checkpoints; the others train.
+  const dist = distEnvFrom(options.env ?? process.env);
+  const main = !dist || dist.rank === 0;
+  const log = main ? (options.log ?? ((line: string) => process.stderr.write(`${line}\n`))) : () => {};
   const sets = options.sets ?? [];
 
   // 1. The config (a run's own resolved config.yml when resuming) and the run folder.
@@ -153,39 +169,64 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } else {
     config = loadConfig(options.configFile, sets);
     runDir = resolve(config.output_dir, options.name ?? runName(config, options.configFile));
-    if (existsSync(join(runDir, 'checkpoints'))) {
+    if (main && existsSync(join(runDir, 'checkpoints'))) {
       throw new Error(
         `${runDir} already holds a run: resume it with --resume ${basename(runDir)}, or choose another --name`,
       );
     }
   }
-  mkdirSync(runDir, { recursive: true });
-  writeFileSync(join(runDir, 'config.yml'), configToYaml(config));
+  const group = dist
+    ? await ProcessGroup.join(dist, {
+        backend: chooseBackend(config.distributed.backend, config.device),
+        timeoutSeconds: config.distributed.timeout_seconds,
+      })
+    : null;
+  const world = group?.worldSize ?? 1;
+  const rank = group?.rank ?? 0;
+  // --device cuda with several processes: each takes the GPU of its LOCAL_RANK.
+  const device = dist && config.device === 'cuda' ? `cuda:${dist.localRank}` : config.device;
+  if (group) runDir = await group.fromRoot(main ? runDir : undefined);
+  if (main) {
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(join(runDir, 'config.yml'), configToYaml(config));
+  }
   if (config.threads) native().setNumThreads(config.threads);
-  log(`run ${runDir}`);
+  log(`run ${runDir}${group ? ` (${world} processes, ${group.backend})` : ''}`);
 
   // 2. Checkpoints: the newest complete one when resuming (incomplete ones are passed over, and said so).
   const store = new CheckpointStore(runDir, config.checkpoint.keep);
-  for (const t of store.cleanTemporary()) log(`removed the unfinished checkpoint folder ${t}`);
+  if (main) for (const t of store.cleanTemporary()) log(`removed the unfinished checkpoint folder ${t}`);
   let resumeFrom: { dir: string; state: TrainerState } | null = null;
   if (options.resume) {
     const { checkpoint, skipped } = store.latest();
     for (const s of skipped) log(`skipping ${s.dir}: ${s.reason}`);
     if (!checkpoint) throw new Error(`--resume: ${runDir} has no complete checkpoint`);
     resumeFrom = { dir: checkpoint.dir, state: readTrainerState<TrainerState>(checkpoint.dir) };
+    const saved = resumeFrom.state.worldSize ?? 1;
+    if (saved !== world) {
+      throw new Error(
+        `--resume: ${checkpoint.dir} was written by a run of ${saved} process${saved === 1 ? '' : 'es'} and this run has ${world}; ` +
+          `resume it with ${saved === 1 ? 'one process (no --nproc-per-node)' : `--nproc-per-node ${saved} (or WORLD_SIZE=${saved})`}: ` +
+          "the data order and every rank's dropout state belong to that many",
+      );
+    }
     log(`resuming from ${checkpoint.dir} (step ${resumeFrom.state.step})`);
   }
 
-  // 3. Data.
+  // 3. Data. Rank 0 mines the corpus and makes the tokenizer first; the others then read the same.
+  if (group && !main) await group.fromRoot(undefined);
   const corpus = await corpusOf(config, log);
   const trainSource = sourceFor(corpus, config, 'train');
-  const validSets = await loadEvalSets(sourceFor(corpus, config, 'valid'), config.validation.max_queries);
+  // Only rank 0 validates.
+  const validSets = main
+    ? await loadEvalSets(sourceFor(corpus, config, 'valid'), config.validation.max_queries)
+    : [];
 
   // 4. The tokenizer: the run's own, a given one, the pretrained model's, or one trained on the training split.
   const runTokenizer = join(runDir, 'tokenizer.json');
   const pretrained = config.model.from !== 'scratch' ? join(config.model.from, 'tokenizer.json') : null;
   let tokenizer: CodeTokenizer;
-  if (existsSync(runTokenizer) && resumeFrom) tokenizer = CodeTokenizer.fromFile(runTokenizer);
+  if (existsSync(runTokenizer) && (resumeFrom || !main)) tokenizer = CodeTokenizer.fromFile(runTokenizer);
   else if (config.tokenizer.path) tokenizer = CodeTokenizer.fromFile(config.tokenizer.path);
   else if (pretrained && existsSync(pretrained)) tokenizer = CodeTokenizer.fromFile(pretrained);
   else {
@@ -202,12 +243,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       `tokenizer: trained a byte-level BPE of ${tokenizer.vocabSize} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
   }
-  tokenizer.save(runTokenizer);
+  if (main) tokenizer.save(runTokenizer);
+  if (group && main) await group.fromRoot(true);
 
   // 5. The encoder: from the checkpoint, a Hugging Face folder, or new.
   const t = config.training;
   const encoderOptions: EncoderOptions = {
-    device: config.device,
+    device,
     seed: config.seed,
     precision: t.precision,
     deterministic: config.deterministic,
@@ -219,7 +261,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (resumeFrom) {
     encoder = await Encoder.load(resumeFrom.dir, encoderOptions);
     await encoder.loadOptimizer(join(resumeFrom.dir, 'optimizer.safetensors'));
-    encoder.setRngState(Buffer.from(resumeFrom.state.rng, 'base64'));
   } else if (config.model.from !== 'scratch') {
     encoder = await Encoder.load(config.model.from, encoderOptions);
     if (encoder.config.pooling !== config.model.pooling) {
@@ -237,6 +278,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } else {
     encoder = await Encoder.create(encoderConfigOf(config, tokenizer), encoderOptions);
   }
+  if (group) await encoder.joinProcessGroup(group.native, { gatherNegatives: t.gather_negatives });
+  if (resumeFrom) {
+    const s = resumeFrom.state;
+    encoder.setRngState(Buffer.from(s.rngByRank?.[rank] ?? s.rng, 'base64'));
+  }
   const ec = encoder.config;
   log(
     `model: ${ec.modelType}, ${ec.numHiddenLayers} layers, hidden ${ec.hiddenSize}, ${ec.pooling} -> ${encoder.dim}, ${t.precision} on ${encoder.device}`,
@@ -248,7 +294,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const totalSteps =
     resumeFrom?.state.totalSteps ??
     t.max_steps ??
-    Math.max(1, Math.ceil((t.epochs! * (await countRecords(trainSource, cap))) / contrastive));
+    Math.max(1, Math.ceil((t.epochs! * (await countRecords(trainSource, cap))) / (contrastive * world)));
+  // Each rank takes its slice of every global batch; a saved position is rank 0's, the order the same.
+  const savedPosition = resumeFrom?.state.batcher;
   const batcher = await Batcher.open(
     {
       source: trainSource,
@@ -263,16 +311,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       bucketPool: config.data.bucketing ? DEFAULT_BUCKET_POOL : 0,
       prefetch: config.data.prefetch,
       maxSteps: totalSteps,
+      rank,
+      worldSize: world,
       ...(cap !== null ? { maxRecords: cap } : {}),
     },
-    resumeFrom?.state.batcher,
+    savedPosition ? { ...savedPosition, order: { ...savedPosition.order, rank } } : undefined,
   );
   // Accumulation in a contrastive loss is GradCache over the larger batch, so the negatives span all of it.
   const microBatch = t.grad_cache_micro_batch || (t.grad_accumulation > 1 ? t.batch_size : 0);
 
   // 7. The loop.
-  const metrics = new MetricsLog(runDir);
-  const progress = (options.progress ?? process.stderr.isTTY) ? new ProgressBar() : null;
+  const metrics = main ? new MetricsLog(runDir) : null;
+  const progress = main && (options.progress ?? process.stderr.isTTY) ? new ProgressBar() : null;
   let step = resumeFrom?.state.step ?? 0;
   let best = resumeFrom?.state.best ?? null;
   let tokensSeen = resumeFrom?.state.tokensSeen ?? 0;
@@ -280,35 +330,51 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let lastSavedStep = resumeFrom ? step : -1;
   let window = { loss: 0, accuracy: 0, gradNorm: 0, tokens: 0, steps: 0, start: performance.now() };
   let smoothedStepSeconds = Number.NaN;
+  // Every rank stops after the same step: a stop request travels with the step's collectives.
+  let agreedStop = false;
+  const stopping = () => (group ? agreedStop : (options.stop?.requested ?? false));
 
-  const state = (): TrainerState => ({
+  const base64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
+  const state = (rngs: Uint8Array[]): TrainerState => ({
     step,
     totalSteps,
     batcher: batcher.position(),
-    rng: Buffer.from(encoder.getRngState()).toString('base64'),
+    rng: base64(rngs[0]!),
+    worldSize: world,
+    ...(world > 1 ? { rngByRank: rngs.map(base64) } : {}),
     best,
     tokensSeen,
     config,
   });
   const checkpoint = async (isBest: boolean) => {
-    lastCheckpoint = await store.save(
-      step,
-      state(),
-      async (dir) => {
-        await encoder.save(dir);
-        await encoder.saveOptimizer(join(dir, 'optimizer.safetensors'));
-      },
-      { best: isBest },
-    );
+    const rng = encoder.getRngState();
+    const rngs = group ? await group.allGatherBytes(rng) : [rng];
+    if (group && !main) await group.barrier();
+    else {
+      lastCheckpoint = await store.save(
+        step,
+        state(rngs),
+        async (dir) => {
+          await encoder.save(dir);
+          await encoder.saveOptimizer(join(dir, 'optimizer.safetensors'));
+          // No rank may be behind a checkpoint whose DONE marker says it is complete.
+          await group?.barrier();
+        },
+        { best: isBest },
+      );
+    }
     lastSavedStep = step;
   };
   const validate = async (): Promise<boolean> => {
+    // Rank 0 validates; the others wait for its verdict, which decides whether all write a best checkpoint.
+    if (!main) return group!.fromRoot<boolean>(undefined);
     const report = await evaluate(encoder, validSets, evalOptions(config));
     const values: Record<string, number> = { 'val/mrr': report.mrr };
     for (const l of report.languages) values[`val/mrr/${l.language}`] = l.mrr;
-    metrics.log(step, values);
+    metrics?.log(step, values);
     const improved = Number.isFinite(report.mrr) && (best === null || report.mrr > best.mrr);
     if (improved) best = { step, mrr: report.mrr };
+    if (group) await group.fromRoot(improved);
     progress?.break();
     log(
       `step ${step}: validation MRR ${report.mrr.toFixed(4)} (${report.languages.map((l) => `${l.language} ${l.mrr.toFixed(4)}`).join(', ')})${improved ? ' (best)' : ''}`,
@@ -317,7 +383,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   };
 
   try {
-    if (!resumeFrom) {
+    if (!resumeFrom && main) {
       const baseline = await evaluate(encoder, validSets, { ...evalOptions(config), bm25: true });
       log(
         formatEvalReport(
@@ -325,9 +391,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           baseline,
         ),
       );
-      metrics.log(0, { 'val/mrr': baseline.mrr, 'val/bm25_mrr': baseline.bm25Mrr ?? Number.NaN });
+      metrics?.log(0, { 'val/mrr': baseline.mrr, 'val/bm25_mrr': baseline.bm25Mrr ?? Number.NaN });
     }
-    while (step < totalSteps && !options.stop?.requested) {
+    if (!resumeFrom && group) await group.fromRoot(true);
+    while (step < totalSteps && !stopping()) {
       const batch = await batcher.next();
       if (!batch) break;
       const lr = learningRate(step, totalSteps, t);
@@ -343,6 +410,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
               microBatch,
               lr,
               maxGradNorm: t.max_grad_norm,
+              requestStop: options.stop?.requested ?? false,
             }
           : {
               objective: 'pairs',
@@ -353,8 +421,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
               microBatch,
               lr,
               maxGradNorm: t.max_grad_norm,
+              requestStop: options.stop?.requested ?? false,
             },
       );
+      if (r.stopRequested) agreedStop = true;
       const seconds = (performance.now() - t0) / 1000;
       smoothedStepSeconds = Number.isNaN(smoothedStepSeconds)
         ? seconds
@@ -392,7 +462,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           'train/epoch': batch.epoch,
         };
         if (r.lossScale !== undefined) values['train/loss_scale'] = r.lossScale;
-        metrics.log(step, values);
+        metrics?.log(step, values);
         if (!progress) {
           log(
             `step ${step}/${totalSteps} loss ${values['train/loss']!.toFixed(4)} acc ${values['train/accuracy']!.toFixed(3)} lr ${lr.toExponential(2)} ${Math.round(values['train/tokens_per_second']!)} tok/s`,
@@ -405,32 +475,37 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const improved = step % config.validation.interval === 0 || last ? await validate() : false;
       if (improved || step % config.checkpoint.interval === 0 || last) await checkpoint(improved);
     }
-    if (options.stop?.requested) {
+    if (stopping()) {
       progress?.break();
-      log(`${options.stop.reason}: stopping at step ${step}`);
+      log(`${options.stop?.reason ?? 'another process asked to stop'}: stopping at step ${step}`);
     }
     if (step !== lastSavedStep) await checkpoint(false);
     progress?.break();
     const skips = trainSource.stats;
     if (skips.skipped > 0) log(`training data: ${skips.format()}`);
   } finally {
-    metrics.close();
+    metrics?.close();
     await batcher.close();
   }
+  const collectiveSeconds = group?.collectiveSeconds;
+  group?.close();
 
   const result: TrainResult = {
     runDir,
     steps: step,
     totalSteps,
-    stopped: options.stop?.reason ?? null,
+    stopped: options.stop?.reason ?? (agreedStop ? 'SIGTERM' : null),
     best,
     lastCheckpoint,
+    worldSize: world,
+    rank,
+    ...(collectiveSeconds !== undefined ? { collectiveSeconds } : {}),
   };
-  const finished = !options.stop?.requested && step >= totalSteps;
-  if (finished && (config.evaluation.test || config.evaluation.index)) {
+  const finished = !stopping() && step >= totalSteps;
+  if (main && finished && (config.evaluation.test || config.evaluation.index)) {
     // The best checkpoint by validation (the last model when no validation ran).
     const bestDir = store.best()?.dir ?? null;
-    const final = bestDir ? await Encoder.load(bestDir, { device: config.device }) : encoder;
+    const final = bestDir ? await Encoder.load(bestDir, { device }) : encoder;
     const which = bestDir ? `best checkpoint (${basename(bestDir)})` : 'last model';
     // The test split, read once for both.
     const testRecords: CodeRecord[] = [];
