@@ -6,6 +6,7 @@
 #include <torch/version.h>
 
 #if defined(SECORA_WITH_C10D)
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #if defined(SECORA_WITH_NCCL)

@@ -85,6 +85,8 @@ class NativeProcessGroup : public Napi::ObjectWrap<NativeProcessGroup> {
     options_.rank = static_cast<int>(integer("rank"));
     options_.backend = string("backend");
     options_.timeout = std::chrono::milliseconds(integer("timeoutMs"));
+    if (o.Has("rank0HostsStore")) options_.rank0HostsStore = o.Get("rank0HostsStore").ToBoolean().Value();
+    if (o.Has("storePrefix")) options_.storePrefix = string("storePrefix");
   }
 
   std::shared_ptr<ProcessGroup> group() const { return group_; }

@@ -20,7 +20,7 @@ std::vector<std::string> distributedBackends() {
 #if defined(SECORA_WITH_C10D)
 
 struct ProcessGroup::Impl {
-  c10::intrusive_ptr<c10d::TCPStore> store;
+  c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<compat::CollectiveBackend> backend;
 };
 
@@ -42,14 +42,16 @@ ProcessGroup::ProcessGroup(const ProcessGroupOptions& options) : options_(option
   try {
     c10d::TCPStoreOptions so;
     so.port = static_cast<uint16_t>(o.masterPort);
-    so.isServer = o.rank == 0;
+    so.isServer = o.rank == 0 && o.rank0HostsStore;
     so.numWorkers = static_cast<size_t>(o.worldSize);
     so.waitWorkers = true;
     so.timeout = o.timeout;
-    impl_->store = c10::make_intrusive<c10d::TCPStore>(o.masterAddr, so);
+    auto tcp = c10::make_intrusive<c10d::TCPStore>(o.masterAddr, so);
+    impl_->store = o.storePrefix.empty() ? c10::intrusive_ptr<c10d::Store>(tcp)
+                                         : c10::make_intrusive<c10d::PrefixStore>(o.storePrefix, tcp);
   } catch (const std::exception& e) {
     throw std::runtime_error("rank " + std::to_string(o.rank) + ": the rendezvous at " + where + " (" +
-                             (o.rank == 0 ? "hosted here" : "hosted by rank 0") + ") failed within " +
+                             (!o.rank0HostsStore ? "hosted by the launcher" : o.rank == 0 ? "hosted here" : "hosted by rank 0") + ") failed within " +
                              seconds(o.timeout) + ": " + e.what());
   }
   try {

@@ -21,6 +21,9 @@ struct ProcessGroupOptions {
   int rank = 0;
   std::string backend = "gloo";  // gloo (CPU tensors) | nccl (CUDA tensors)
   std::chrono::milliseconds timeout{300000};  // rendezvous, and each collective
+  // false: the store at MASTER_ADDR:MASTER_PORT is hosted by someone else (torchrun's agent), rank 0 included.
+  bool rank0HostsStore = true;
+  std::string storePrefix;  // keys of this attempt (torchrun: /worker/attempt_N), so a restart starts clean
 };
 
 // The c10d backends this addon was built with ("gloo", "nccl"); empty when libtorch lacks c10d.

@@ -121,6 +121,10 @@ export interface NativeProcessGroupOptions {
   backend: 'gloo' | 'nccl';
   /** Rendezvous and each collective. */
   timeoutMs: number;
+  /** false: someone else (torchrun's agent) hosts the store, so rank 0 joins it as a client. Default true. */
+  rank0HostsStore?: boolean;
+  /** A prefix for every key of this group in the store. */
+  storePrefix?: string;
 }
 
 /** A c10d process group (native/native_process_group.cc); connect() is the rendezvous. */

@@ -31,6 +31,18 @@ describe('distEnvFrom', () => {
     });
   });
 
+  it("joins torchrun's agent store when torchrun hosts it", () => {
+    const env = {
+      MASTER_ADDR: '127.0.0.1',
+      MASTER_PORT: '29500',
+      WORLD_SIZE: '2',
+      RANK: '0',
+      TORCHELASTIC_USE_AGENT_STORE: 'True',
+      TORCHELASTIC_RESTART_COUNT: '1',
+    };
+    expect(distEnvFrom(env)?.agentStore).toEqual({ prefix: '/worker/attempt_1' });
+  });
+
   it("reads srun's variables, with MASTER_ADDR and MASTER_PORT from the job script", () => {
     const env = {
       MASTER_ADDR: 'n0',

@@ -92,6 +92,8 @@ export const main: CommandMain = async (argv) => {
       ...(values.progress ? { progress: true } : {}),
       stop,
     });
+    // The other ranks of a data-parallel run have nothing to add to rank 0's summary.
+    if (result.rank !== 0) return result.stopped ? 130 : 0;
     const best = result.best
       ? `best validation MRR ${result.best.mrr.toFixed(4)} at step ${result.best.step}`
       : 'no validation yet';
