@@ -31,38 +31,14 @@ struct GatherRows : public torch::autograd::Function<GatherRows> {
 DataParallel::DataParallel(std::shared_ptr<ProcessGroup> group, bool gatherNegatives, c10::Device device)
     : group_(std::move(group)), gatherNegatives_(gatherNegatives), device_(device) {}
 
-void DataParallel::broadcastParameters(const std::vector<at::Tensor>& params) {
+void DataParallel::broadcastFlat(at::Tensor params) {
   at::NoGradGuard noGrad;
-  std::vector<at::Tensor> flat;
-  for (const auto& p : params) flat.push_back(p.detach().reshape(-1));
-  auto buffer = at::cat(flat);
-  group_->broadcast(buffer, 0);
-  int64_t offset = 0;
-  for (const auto& p : params) {
-    p.detach().copy_(buffer.narrow(0, offset, p.numel()).view_as(p));
-    offset += p.numel();
-  }
+  group_->broadcast(params, 0);
 }
 
-void DataParallel::averageFlat(at::Tensor& flat) {
-  group_->allReduceSum(flat);
-  flat.div_(static_cast<double>(group_->worldSize()));
-}
-
-void DataParallel::averageGradients(const std::vector<at::Tensor>& params) {
-  at::NoGradGuard noGrad;
-  std::vector<at::Tensor> grads;
-  for (auto p : params) {
-    if (!p.grad().defined()) p.mutable_grad() = at::zeros_like(p);
-    grads.push_back(p.grad().reshape(-1));
-  }
-  auto buffer = at::cat(grads);
-  averageFlat(buffer);
-  int64_t offset = 0;
-  for (auto p : params) {
-    p.mutable_grad().copy_(buffer.narrow(0, offset, p.numel()).view_as(p));
-    offset += p.numel();
-  }
+void DataParallel::averageFlat(at::Tensor grads) {
+  group_->allReduceSum(grads);
+  grads.div_(static_cast<double>(group_->worldSize()));
 }
 
 EmbeddingGather DataParallel::embeddingGather(int64_t rows) {

@@ -21,12 +21,10 @@ class DataParallel {
   int worldSize() const { return group_->worldSize(); }
   ProcessGroup& group() { return *group_; }
 
-  // Every rank starts from rank 0's weights, whatever it loaded or initialised.
-  void broadcastParameters(const std::vector<at::Tensor>& params);
-  // Sums `flat` (all gradients in one buffer) across ranks and divides by the world size, in place.
-  void averageFlat(at::Tensor& flat);
-  // The gradients averaged through one temporary flat copy (missing gradients count as zeros).
-  void averageGradients(const std::vector<at::Tensor>& params);
+  // Every rank starts from rank 0's weights (the flat parameter buffer), whatever it loaded or initialised.
+  void broadcastFlat(at::Tensor params);
+  // Sums `grads` (every gradient in one flat buffer) across ranks and divides by the world size, in place.
+  void averageFlat(at::Tensor grads);
   // For the loss over `rows` local embeddings: all-gather with gradient, or identity without gatherNegatives.
   EmbeddingGather embeddingGather(int64_t rows);
 
