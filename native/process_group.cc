@@ -47,8 +47,8 @@ ProcessGroup::ProcessGroup(const ProcessGroupOptions& options) : options_(option
     so.waitWorkers = true;
     so.timeout = o.timeout;
     auto tcp = c10::make_intrusive<c10d::TCPStore>(o.masterAddr, so);
-    impl_->store = o.storePrefix.empty() ? c10::intrusive_ptr<c10d::Store>(tcp)
-                                         : c10::make_intrusive<c10d::PrefixStore>(o.storePrefix, tcp);
+    if (o.storePrefix.empty()) impl_->store = tcp;
+    else impl_->store = c10::make_intrusive<c10d::PrefixStore>(o.storePrefix, tcp);
   } catch (const std::exception& e) {
     throw std::runtime_error("rank " + std::to_string(o.rank) + ": the rendezvous at " + where + " (" +
                              (!o.rank0HostsStore ? "hosted by the launcher" : o.rank == 0 ? "hosted here" : "hosted by rank 0") + ") failed within " +

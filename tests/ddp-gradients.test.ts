@@ -64,26 +64,42 @@ interface Step {
   gradients: Record<string, number[]>;
 }
 
-/** One process: the loss and gradients of a step over `a`/`b`, not applied. */
-async function single(a: NativeTokenBatch, b: NativeTokenBatch, symmetric: boolean): Promise<Step> {
+/** One process: the loss and gradients of a step over `a`/`b`, not applied (or the weights after k steps). */
+async function single(
+  a: NativeTokenBatch,
+  b: NativeTokenBatch,
+  symmetric: boolean,
+  steps = 0,
+): Promise<Step> {
   const enc = new (native().NativeEncoder)({ config: CONFIG, dtype: 'float64', seed: SEED });
-  const r = await enc.trainStep({
-    objective: 'pairs',
-    a,
-    b,
-    temperature: 0.1,
-    symmetric,
-    lr: 0,
-    apply: false,
-  });
+  let loss = 0;
+  for (let i = 0; i < Math.max(1, steps); i++) {
+    const r = await enc.trainStep({
+      objective: 'pairs',
+      a,
+      b,
+      temperature: 0.1,
+      symmetric,
+      lr: steps ? 1e-3 : 0,
+      apply: steps > 0,
+    });
+    loss = r.loss;
+  }
   const gradients: Record<string, number[]> = {};
-  for (const name of enc.parameterNames()) gradients[name] = Array.from(enc.getGradient(name) ?? []);
+  for (const name of enc.parameterNames()) {
+    gradients[name] = Array.from((steps ? enc.getParameter(name) : enc.getGradient(name)) ?? []);
+  }
   enc.dispose();
-  return { loss: r.loss, gradients };
+  return { loss, gradients };
 }
 
 /** Two ranks of tests/fixtures/ddp-gradients-worker.mjs, started by the launcher; each one's step. */
-async function twoRanks(spec: { symmetric: boolean; microBatch: number; gatherNegatives: boolean }) {
+async function twoRanks(spec: {
+  symmetric: boolean;
+  microBatch: number;
+  gatherNegatives: boolean;
+  steps?: number;
+}) {
   let out = '';
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -92,6 +108,7 @@ async function twoRanks(spec: { symmetric: boolean; microBatch: number; gatherNe
     },
   });
   const json = JSON.stringify({
+    steps: 0,
     ...spec,
     config: CONFIG,
     seed: SEED,
@@ -130,7 +147,7 @@ function expectClose(got: Step, want: Step): void {
       largest = Math.max(largest, Math.abs(w[i]!));
     }
   }
-  expect(largest).toBeGreaterThan(1e-4); // the gradients are not all zero, so the comparison means something
+  expect(largest).toBeGreaterThan(1e-4); // not all zero, so the comparison means something
   expect(worst).toBeLessThan(1e-10);
 }
 
@@ -162,5 +179,11 @@ describe('data parallel: cross-rank negatives', () => {
     expect(Math.abs(whole.loss - want.loss)).toBeGreaterThan(1e-3); // the gather does change the loss
     for (const rank of await twoRanks({ symmetric: true, microBatch: 0, gatherNegatives: false }))
       expectClose(rank, want);
+  }, 120_000);
+
+  it('after 3 AdamW steps both ranks hold the weights of one process trained on the whole batch (GradCache on the ranks)', async () => {
+    const want = await single(A, B, true, 3);
+    const got = await twoRanks({ symmetric: true, microBatch: 2, gatherNegatives: true, steps: 3 });
+    for (const rank of got) expectClose(rank, want);
   }, 120_000);
 });

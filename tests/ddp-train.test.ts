@@ -62,14 +62,16 @@ function weights(file: string): Map<string, Float64Array> {
   return out;
 }
 
-function maxDifference(a: Map<string, Float64Array>, b: Map<string, Float64Array>): number {
+function differences(a: Map<string, Float64Array>, b: Map<string, Float64Array>) {
   expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
-  let worst = 0;
+  const all: number[] = [];
   for (const [name, x] of a) {
     const y = b.get(name)!;
-    for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i]! - y[i]!));
+    for (let i = 0; i < x.length; i++) all.push(Math.abs(x[i]! - y[i]!));
   }
-  return worst;
+  all.sort((p, q) => p - q);
+  const rms = Math.sqrt(all.reduce((s, v) => s + v * v, 0) / all.length);
+  return { rms, p999: all[Math.floor(all.length * 0.999)]!, max: all[all.length - 1]! };
 }
 
 const checkpointsOf = (run: string) =>
@@ -104,14 +106,18 @@ describe('secora-train --nproc-per-node 2', () => {
       expect(two.output()).toMatch(/2 processes, gloo/);
       const a = weights(join(out, 'one', 'checkpoints', 'step-000004', 'model.safetensors'));
       const b = weights(join(out, 'two', 'checkpoints', 'step-000004', 'model.safetensors'));
-      // One step of lr 1e-3 moves weights by about 1e-3: a rank that trained alone would be far outside this.
-      expect(maxDifference(a, b)).toBeLessThan(2e-5);
-      // Only rank 0 wrote the run folder.
-      expect(
-        readFileSync(join(out, 'two', 'metrics.jsonl'), 'utf8')
-          .trim()
-          .split('\n').length,
-      ).toBe(4);
+      // fp32 sums in another order (padding per rank, the all-reduce), and Adam divides by the gradient's own
+      // size, so a weight whose gradient is near eps can move by a fraction of lr: the bulk must agree to float
+      // noise (a rank that trained on its half alone differs by about lr, 1e-3), every weight within lr.
+      const d = differences(a, b);
+      expect(d.rms).toBeLessThan(1e-5);
+      expect(d.p999).toBeLessThan(1e-4);
+      expect(d.max).toBeLessThan(1e-3);
+      // Only rank 0 wrote the metrics: one line per step, not two.
+      const lines = readFileSync(join(out, 'two', 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n');
+      expect(lines.filter((l) => l.includes('train/loss'))).toHaveLength(4);
     }, 400_000);
   }
 
