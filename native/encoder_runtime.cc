@@ -105,7 +105,8 @@ EncoderRuntime::EncoderRuntime(const RuntimeOptions& options)
   model_->to(device_, dtype_);
   std::vector<std::pair<std::string, at::Tensor>> params;
   for (auto& item : model_->named_parameters()) params.emplace_back(item.key(), item.value());
-  optimizer_ = std::make_unique<AdamW>(std::move(params), options.optimizer);
+  flat_ = std::make_unique<FlatParameters>(params, AdamW::decays);
+  optimizer_ = std::make_unique<AdamW>(*flat_, options.optimizer);
 }
 
 TokenTensors EncoderRuntime::toDevice(const HostBatch& batch) const {
@@ -214,8 +215,7 @@ TrainResult EncoderRuntime::trainStep(const TrainArgs& args) {
   if (args.microBatch < 0) throw std::invalid_argument("trainStep: microBatch must be >= 0");
   if (!(args.maxGradNorm >= 0.0)) throw std::invalid_argument("trainStep: maxGradNorm must be >= 0");
 
-  auto params = model_->parameters();
-  for (auto& p : params) p.mutable_grad() = at::Tensor();
+  flat_->attachGrads();
   const auto a = toDevice(args.a);
   const auto b = args.b ? toDevice(*args.b) : a;
   const bool fp16 = options_.precision == "fp16";
@@ -245,33 +245,26 @@ TrainResult EncoderRuntime::trainStep(const TrainArgs& args) {
   out.loss = result.loss.item<double>();
   out.accuracy = result.accuracy;
   at::NoGradGuard noGrad;
-  std::vector<at::Tensor> grads, norms;
-  for (auto& p : params) {
-    if (!p.grad().defined()) continue;
-    if (scale != 1.0) p.mutable_grad().div_(scale);
-    grads.push_back(p.grad());
-    norms.push_back(p.grad().norm(2).to(at::kDouble));
-  }
-  out.gradNorm = norms.empty() ? 0.0 : at::stack(norms).norm(2).item<double>();
+  const auto& grads = flat_->grads();
+  if (scale != 1.0) grads.div_(scale);
+  out.gradNorm = flatNorm(grads);
   if (!std::isfinite(out.gradNorm)) {
     out.skipped = true;
     if (fp16) {
       lossScale_ /= 2.0;
       goodSteps_ = 0;
     }
-    for (auto& p : params) p.mutable_grad() = at::Tensor();
+    flat_->detachGrads();
     out.lossScale = fp16 ? lossScale_ : 1.0;
     return out;
   }
   if (args.maxGradNorm > 0.0) {
     const double coef = args.maxGradNorm / (out.gradNorm + 1e-6);  // as torch.nn.utils.clip_grad_norm_
-    if (coef < 1.0) {
-      for (auto& g : grads) g.mul_(coef);
-    }
+    if (coef < 1.0) grads.mul_(coef);
   }
   if (!args.apply) return out;
   optimizer_->step(args.lr);
-  for (auto& p : params) p.mutable_grad() = at::Tensor();
+  flat_->detachGrads();
   if (fp16 && ++goodSteps_ >= 2000) {
     lossScale_ *= 2.0;
     goodSteps_ = 0;

@@ -11,6 +11,7 @@
 
 #include "adamw.h"
 #include "bert_model.h"
+#include "flat_parameters.h"
 #include "grad_cache.h"
 
 namespace secora {
@@ -78,6 +79,15 @@ class EncoderRuntime {
   const RuntimeOptions& options() const { return options_; }
   std::string deviceName() const { return device_.str(); }
 
+  // The flat gradient buffer (one contiguous tensor: every parameter's .grad is a view into it), or an
+  // undefined tensor before the first training step. Data parallelism's hook point is onGradientsReady()
+  // in trainStep: backward (or GradCache) has accumulated the complete local gradients here, and unscaling,
+  // the norm, clipping and the fused AdamW have not run yet. An all-reduce (sum, then divide by the world
+  // size) of this one tensor in place is the whole gradient exchange.
+  const at::Tensor& flatGrads() const { return flat_->grads(); }
+  // The flat parameter buffer (every parameter is a view into it): one tensor to broadcast from rank 0.
+  const at::Tensor& flatParams() const { return flat_->params(); }
+
   std::atomic<bool> busy{false};  // set by NativeEncoder while a worker uses this runtime
 
  private:
@@ -85,14 +95,15 @@ class EncoderRuntime {
   at::Tensor findParameter(const std::string& name);
   RngSnapshot saveRng();
   void restoreRng(const RngSnapshot& snapshot);
-  // Data parallelism's place: gradients are complete here, before unscaling, clipping and the update.
-  // An all-reduce (average) of every gradient across processes goes in this function.
+  // Data parallelism's place: gradients are complete in flatGrads() here, before unscaling, clipping and the
+  // update. An all-reduce (average) of flatGrads() across processes goes in this function.
   void onGradientsReady() {}
 
   RuntimeOptions options_;
   c10::Device device_;
   at::ScalarType dtype_;
   BertModel model_{nullptr};
+  std::unique_ptr<FlatParameters> flat_;
   std::unique_ptr<AdamW> optimizer_;
   at::Generator generator_;
   double lossScale_ = 65536.0;
