@@ -63,8 +63,9 @@ void validateConfig(const EncoderConfig& c) {
 
 at::Tensor dropout(const at::Tensor& x, double p, bool training, at::Generator& gen) {
   if (!training || p == 0.0) return x;
-  auto keep = at::empty_like(x).bernoulli_(1.0 - p, gen);
-  return x * keep / (1.0 - p);
+  // The mask carries the 1/(1-p) scale: one multiplication forward and one backward.
+  auto keep = at::empty_like(x).bernoulli_(1.0 - p, gen).div_(1.0 - p);
+  return x * keep;
 }
 
 BertLayerImpl::BertLayerImpl(const EncoderConfig& c) : c_(c) {
@@ -83,15 +84,31 @@ BertLayerImpl::BertLayerImpl(const EncoderConfig& c) : c_(c) {
   outputNorm_ = output->register_module("LayerNorm", layerNorm(c));
 }
 
-at::Tensor BertLayerImpl::forward(const at::Tensor& x, const at::Tensor& keep, const at::Tensor& additive,
-                                  bool training, at::Generator& gen) {
+at::Tensor BertLayerImpl::forward(const at::Tensor& x, const at::Tensor& keep, const at::Tensor& bias,
+                                  bool training, at::Generator& gen, bool firstRowOnly) {
   const int64_t b = x.size(0), s = x.size(1), heads = c_.numAttentionHeads, d = c_.hiddenSize / heads;
-  auto split = [&](const at::Tensor& t) { return t.view({b, s, heads, d}).transpose(1, 2); };
-  auto q = split(query_(x)), k = split(key_(x)), v = split(value_(x));
-  auto context =
-      compat::attention(q, k, v, keep, additive, training ? c_.attentionProbsDropoutProb : 0.0, gen);
-  context = context.transpose(1, 2).reshape({b, s, c_.hiddenSize});
-  auto attended = attentionNorm_(dropout(attentionDense_(context), c_.hiddenDropoutProb, training, gen) + x);
+  const double attentionDropout = training ? c_.attentionProbsDropoutProb : 0.0;
+  at::Tensor context, residual;
+  if (!firstRowOnly) {
+    // Query, key and value as one matmul: x is read (and under autocast cast) once, not three times; the
+    // concatenated weight is small next to the activations and autograd splits its gradient back.
+    auto weight = at::cat({query_->weight, key_->weight, value_->weight});
+    auto qkv = at::linear(x, weight, at::cat({query_->bias, key_->bias, value_->bias})).view({b, s, 3, heads, d});
+    auto split = [&](int64_t i) { return qkv.select(2, i).transpose(1, 2); };
+    context = compat::attention(split(0), split(1), split(2), keep, bias, attentionDropout, gen);
+    residual = x;
+  } else {
+    // Only the first position's output is wanted (CLS pooling): keys and values of every position, the query
+    // and everything after the attention for position 0 alone.
+    residual = x.narrow(1, 0, 1);
+    auto q = query_(residual).view({b, 1, heads, d}).transpose(1, 2);
+    auto kv = at::linear(x, at::cat({key_->weight, value_->weight}), at::cat({key_->bias, value_->bias}))
+                  .view({b, s, 2, heads, d});
+    context = compat::attention(q, kv.select(2, 0).transpose(1, 2), kv.select(2, 1).transpose(1, 2), keep, bias,
+                                attentionDropout, gen);
+  }
+  context = context.transpose(1, 2).reshape({b, residual.size(1), c_.hiddenSize});
+  auto attended = attentionNorm_(dropout(attentionDense_(context), c_.hiddenDropoutProb, training, gen) + residual);
   auto inner = at::gelu(intermediate_(attended));  // exact (erf) GELU, as hidden_act "gelu"
   return outputNorm_(dropout(output_(inner), c_.hiddenDropoutProb, training, gen) + attended);
 }
@@ -133,7 +150,7 @@ void BertModelImpl::initWeights(at::Generator& gen) {
   if (c_.modelType == "roberta") positions_->weight[c_.padTokenId].zero_();
 }
 
-at::Tensor BertModelImpl::forward(const TokenTensors& batch, bool training, at::Generator& gen) {
+at::Tensor BertModelImpl::forward(const TokenTensors& batch, bool training, at::Generator& gen, bool forPooling) {
   const auto& ids = batch.inputIds;
   const int64_t s = ids.size(1);
   at::Tensor positionIds;
@@ -146,18 +163,37 @@ at::Tensor BertModelImpl::forward(const TokenTensors& batch, bool training, at::
   }
   auto x = words_(ids) + tokenTypes_(batch.tokenTypeIds) + positions_(positionIds);
   x = dropout(embeddingNorm_(x), c_.hiddenDropoutProb, training, gen);
-  // Keys at padding get the dtype's lowest value before the softmax (HF's extended mask), so no row attends to them.
-  auto keep = batch.attentionMask.to(at::kBool).view({ids.size(0), 1, 1, s});
-  const double lowest = x.scalar_type() == at::kDouble ? std::numeric_limits<double>::lowest()
-                                                       : std::numeric_limits<float>::lowest();
-  auto additive = at::zeros(keep.sizes(), x.options()).masked_fill(keep.logical_not(), lowest);
-  for (auto& layer : layers_) x = layer->forward(x, keep, additive, training, gen);
+  // Keys at padding get the dtype's lowest value before the softmax (HF's extended mask), so no row attends to
+  // them. Made once per forward, not per layer, and not at all when no row is padded.
+  at::Tensor keep, bias;
+  if (batch.padded) {
+    const int64_t rows = ids.size(0), heads = c_.numAttentionHeads;
+    keep = batch.attentionMask.to(at::kBool).view({rows, 1, 1, s});
+    const auto t = x.scalar_type();
+    const double lowest = t == at::kDouble     ? std::numeric_limits<double>::lowest()
+                          : t == at::kBFloat16 ? static_cast<float>(std::numeric_limits<c10::BFloat16>::lowest())
+                          : t == at::kHalf     ? static_cast<float>(std::numeric_limits<c10::Half>::lowest())
+                                               : std::numeric_limits<float>::lowest();
+    bias = at::zeros({rows, 1, 1, s}, x.options())
+               .masked_fill(keep.logical_not(), lowest)
+               .expand({rows, heads, 1, s})
+               .reshape({rows * heads, 1, s});
+  }
+  const bool firstRowOnly = forPooling && c_.pooling != "mean";
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    x = layers_[i]->forward(x, keep, bias, training, gen, firstRowOnly && i + 1 == layers_.size());
+  }
   return x;
 }
 
-at::Tensor BertModelImpl::pool(const at::Tensor& hidden, const at::Tensor& attentionMask) {
-  const auto dtype = words_->weight.scalar_type();
-  if (c_.pooling == "mean") return maskedMeanPool(hidden, attentionMask).to(dtype);
+at::Tensor BertModelImpl::pool(const at::Tensor& hidden, const at::Tensor& attentionMask, bool atLeastFloat) {
+  const auto own = words_->weight.scalar_type();
+  const bool reduced = own == at::kBFloat16 || own == at::kHalf;
+  const auto dtype = atLeastFloat && reduced ? at::kFloat : own;
+  if (c_.pooling == "mean") {
+    const bool low = hidden.scalar_type() == at::kBFloat16 || hidden.scalar_type() == at::kHalf;
+    return maskedMeanPool(atLeastFloat && low ? hidden.to(at::kFloat) : hidden, attentionMask).to(dtype);
+  }
   auto first = clsPool(hidden);
   if (c_.pooling == "cls_projection") return at::tanh(head_(first)).to(dtype);
   return first.to(dtype);

@@ -14,17 +14,21 @@ struct TokenTensors {
   at::Tensor inputIds;
   at::Tensor attentionMask;
   at::Tensor tokenTypeIds;
+  bool padded = true;  // false when every mask entry is 1: attention then needs no mask at all
   int64_t rows() const { return inputIds.size(0); }
   TokenTensors slice(int64_t begin, int64_t end) const {
-    return {inputIds.slice(0, begin, end), attentionMask.slice(0, begin, end), tokenTypeIds.slice(0, begin, end)};
+    return {inputIds.slice(0, begin, end), attentionMask.slice(0, begin, end), tokenTypeIds.slice(0, begin, end),
+            padded};
   }
 };
 
 class BertLayerImpl : public torch::nn::Module {
  public:
   explicit BertLayerImpl(const EncoderConfig& c);
-  at::Tensor forward(const at::Tensor& x, const at::Tensor& keep, const at::Tensor& additive, bool training,
-                     at::Generator& gen);
+  // `keep` [B,1,1,S] bool and `bias` [B*heads,1,S] (0 / lowest) mask padded keys; both undefined: no padding.
+  // `firstRowOnly`: the output for position 0 alone, [B,1,H] (what CLS pooling reads of the last layer).
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& keep, const at::Tensor& bias, bool training,
+                     at::Generator& gen, bool firstRowOnly = false);
 
  private:
   EncoderConfig c_;
@@ -39,10 +43,12 @@ class BertModelImpl : public torch::nn::Module {
  public:
   explicit BertModelImpl(const EncoderConfig& c);
 
-  // last_hidden_state [B,S,H]. Dropout is on when `training`, drawn from `gen`.
-  at::Tensor forward(const TokenTensors& batch, bool training, at::Generator& gen);
-  // The pooled vector per row [B,E] (not normalized), in the parameters' dtype.
-  at::Tensor pool(const at::Tensor& hidden, const at::Tensor& attentionMask);
+  // last_hidden_state [B,S,H]. Dropout is on when `training`, drawn from `gen`. `forPooling`: only what pool()
+  // reads is computed (with CLS pooling the last layer runs for position 0 alone: [B,1,H]).
+  at::Tensor forward(const TokenTensors& batch, bool training, at::Generator& gen, bool forPooling = false);
+  // The pooled vector per row [B,E] (not normalized), in the parameters' dtype, or in at least fp32 when
+  // `atLeastFloat` (embedding from a bf16/fp16 copy: the mean of many rows is taken in fp32).
+  at::Tensor pool(const at::Tensor& hidden, const at::Tensor& attentionMask, bool atLeastFloat = false);
   // HF's init: Linear and Embedding weights N(0, initializerRange), biases 0, LayerNorm 1/0, padding row 0.
   void initWeights(at::Generator& gen);
   const EncoderConfig& config() const { return c_; }

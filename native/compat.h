@@ -43,25 +43,33 @@ inline void setAutocast(c10::DeviceType device, bool enabled, at::ScalarType dty
 constexpr bool kHasSdpa = TORCH_VERSION_MAJOR >= 2;
 
 // The attention of one layer: softmax(q k^T / sqrt(d) + mask) v with dropout on the probabilities.
-// `keep` is a bool [B,1,1,S] (true = a real token), `additive` the same mask as 0 / lowest value of the dtype.
+// q, k, v are [B,heads,S,d]. `keep` is a bool [B,1,1,S] (true = a real token) and `bias` the same mask as
+// [B*heads,1,S] of 0 / the dtype's lowest value; both are undefined when no row is padded.
 // The fused kernel (2.x) is used where its dropout may draw from the device's default generator (CUDA), or
 // where there is no dropout; otherwise the explicit path draws dropout from `gen`, which the model owns.
 inline at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& keep,
-                            const at::Tensor& additive, double dropout, at::Generator& gen) {
+                            const at::Tensor& bias, double dropout, at::Generator& gen) {
 #if TORCH_VERSION_MAJOR >= 2
   if (dropout == 0.0 || q.is_cuda()) {
-    return at::scaled_dot_product_attention(q, k, v, keep, dropout, false);
+    c10::optional<at::Tensor> mask;
+    if (keep.defined()) mask = keep;
+    return at::scaled_dot_product_attention(q, k, v, mask, dropout, false);
   }
 #else
   (void)keep;
 #endif
-  auto scores = at::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(q.size(-1)));
-  auto probs = at::softmax(scores + additive.to(scores.scalar_type()), -1);
-  if (dropout > 0.0) {
-    auto mask = at::empty_like(probs).bernoulli_(1.0 - dropout, gen);
-    probs = probs * mask / (1.0 - dropout);
-  }
-  return at::matmul(probs, v);
+  // q may hold fewer positions than k and v (only the first, for CLS pooling).
+  const int64_t b = q.size(0), heads = q.size(1), sq = q.size(2), s = k.size(2), d = q.size(3);
+  auto q3 = q.reshape({b * heads, sq, d});
+  auto kt = k.reshape({b * heads, s, d}).transpose(1, 2);
+  // The 1/sqrt(d) scale and the padding mask ride in the batched GEMM (alpha, and beta = 1 over the
+  // broadcast bias); with no padding beta = 0 ignores the input entirely.
+  const double scale = 1.0 / std::sqrt(static_cast<double>(d));
+  auto scores = bias.defined() ? at::baddbmm(bias.to(q3.scalar_type()), q3, kt, 1.0, scale)
+                               : at::baddbmm(at::zeros({1, 1, 1}, q3.options()), q3, kt, 0.0, scale);
+  auto probs = at::softmax(scores, -1);
+  if (dropout > 0.0) probs = probs * at::empty_like(probs).bernoulli_(1.0 - dropout, gen).div_(1.0 - dropout);
+  return at::bmm(probs, v.reshape({b * heads, s, d})).view({b, heads, sq, d});
 }
 
 // A generator for dropout on `device`, owned by one model so its state can be saved and restored.

@@ -111,22 +111,49 @@ EncoderRuntime::EncoderRuntime(const RuntimeOptions& options)
 
 TokenTensors EncoderRuntime::toDevice(const HostBatch& batch) const {
   auto make = [&](const std::vector<int64_t>& v) {
-    if (v.empty()) return at::zeros({batch.rows, batch.cols}, at::TensorOptions().dtype(at::kLong)).to(device_);
-    return at::from_blob(const_cast<int64_t*>(v.data()), {batch.rows, batch.cols}, at::kLong).clone().to(device_);
+    if (v.empty()) return at::zeros({batch.rows, batch.cols}, at::TensorOptions().dtype(at::kLong).device(device_));
+    auto host = at::from_blob(const_cast<int64_t*>(v.data()), {batch.rows, batch.cols}, at::kLong);
+    return device_.is_cpu() ? host : host.to(device_);
   };
-  return {make(batch.inputIds), make(batch.attentionMask), make(batch.tokenTypeIds)};
+  return {make(batch.inputIds), make(batch.attentionMask), make(batch.tokenTypeIds), batch.padded};
+}
+
+BertModel& EncoderRuntime::embeddingModel() {
+  const auto& p = options_.precision;
+  if (p == "fp32") return model_;
+  if (!lowModel_) {
+    at::NoGradGuard noGrad;
+    lowModel_ = BertModel(options_.config);
+    lowModel_->to(device_, p == "bf16" ? at::kBFloat16 : at::kHalf);
+    std::vector<std::pair<std::string, at::Tensor>> params;
+    for (auto& item : lowModel_->named_parameters()) {
+      item.value().requires_grad_(false);
+      params.emplace_back(item.key(), item.value());
+    }
+    lowFlat_ = std::make_unique<FlatParameters>(params, AdamW::decays);
+    // Same names, shapes and ordering rule as the training buffer, so one copy_ casts every weight.
+    for (size_t i = 0; i < lowFlat_->entries().size(); ++i) {
+      const auto &a = lowFlat_->entries()[i], &b = flat_->entries()[i];
+      if (a.name != b.name || a.offset != b.offset) throw std::logic_error("embeddingModel: buffers differ");
+    }
+    lowStale_ = true;
+  }
+  if (lowStale_) {
+    at::NoGradGuard noGrad;
+    lowFlat_->params().copy_(flat_->params());
+    lowStale_ = false;
+  }
+  return lowModel_;
 }
 
 std::vector<float> EncoderRuntime::embed(const HostBatch& batch) {
-  at::NoGradGuard noGrad;
+  auto& model = embeddingModel();
+  c10::InferenceMode inference;
   auto tokens = toDevice(batch);
-  at::Tensor pooled;
-  {
-    AutocastScope autocast(options_.precision, device_.type());
-    pooled = model_->pool(model_->forward(tokens, false, generator_), tokens.attentionMask);
-  }
-  auto unit = pooled.to(at::kFloat);
-  unit = (unit / unit.norm(2, 1, true).clamp_min(1e-12)).to(at::kCPU).contiguous();
+  auto pooled =
+      model->pool(model->forward(tokens, false, generator_, true), tokens.attentionMask, true).to(at::kFloat);
+  pooled.div_(pooled.norm(2, 1, true).clamp_min_(1e-12));
+  auto unit = pooled.to(at::kCPU).contiguous();
   return std::vector<float>(unit.data_ptr<float>(), unit.data_ptr<float>() + unit.numel());
 }
 
@@ -224,7 +251,9 @@ TrainResult EncoderRuntime::trainStep(const TrainArgs& args) {
   InfoNceResult result;
   {
     AutocastScope autocast(options_.precision, device_.type());
-    auto encode = [&](const TokenTensors& t) { return model_->pool(model_->forward(t, true, generator_), t.attentionMask); };
+    auto encode = [&](const TokenTensors& t) {
+      return model_->pool(model_->forward(t, true, generator_, true), t.attentionMask);
+    };
     auto loss = [&](const at::Tensor& za, const at::Tensor& zb) {
       // Data parallelism's other place: the negatives of every process (training.gather_negatives).
       return infoNceLoss(za, zb, args.temperature, args.symmetric,
@@ -272,6 +301,7 @@ TrainResult EncoderRuntime::trainStep(const TrainArgs& args) {
   }
   if (!args.apply) return out;
   optimizer_->step(args.lr);
+  weightsChanged();
   flat_->detachGrads();
   if (fp16 && ++goodSteps_ >= 2000) {
     lossScale_ *= 2.0;
@@ -315,6 +345,7 @@ LoadReport EncoderRuntime::loadWeights(const std::string& path) {
     item.value().copy_(byName.at(item.key()));
     byName.erase(item.key());
   }
+  weightsChanged();
   for (const auto& [name, t] : byName) report.ignored.push_back(name);
   return report;
 }
@@ -361,6 +392,7 @@ void EncoderRuntime::attachProcessGroup(std::shared_ptr<ProcessGroup> group, boo
   const int rank = group->rank();
   parallel_ = std::make_unique<DataParallel>(std::move(group), gatherNegatives, device_);
   parallel_->broadcastFlat(flat_->params());
+  weightsChanged();
   // Each rank draws its own dropout masks; rank 0 keeps the one-process seed.
   const uint64_t seed = options_.seed + 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E019ULL * static_cast<uint64_t>(rank);
   generator_.set_current_seed(seed);
@@ -396,6 +428,7 @@ void EncoderRuntime::setParameter(const std::string& name, const std::vector<dou
   at::NoGradGuard noGrad;
   auto host = at::from_blob(const_cast<double*>(values.data()), p.sizes(), at::kDouble);
   p.copy_(host);
+  weightsChanged();
 }
 
 }  // namespace secora

@@ -17,10 +17,12 @@
 
 namespace secora {
 
-// A batch as it came from JavaScript, copied: int64 row-major [rows, cols].
+// A batch as it came from JavaScript, widened to int64 by the pass that checks it: row-major [rows, cols].
+// It outlives the call that uses it, so CPU tensors borrow its memory rather than copy it.
 struct HostBatch {
   std::vector<int64_t> inputIds, attentionMask, tokenTypeIds;
   int64_t rows = 0, cols = 0;
+  bool padded = true;  // some attentionMask entry is 0 (the reader clears it when none is)
 };
 
 struct TrainArgs {
@@ -97,6 +99,10 @@ class EncoderRuntime {
 
  private:
   TokenTensors toDevice(const HostBatch& batch) const;
+  // The model that embeds: the training model in fp32, else a copy of its weights cast once (one kernel over
+  // the flat buffer) to bf16/fp16, refreshed only after the weights change, and run without autocast.
+  BertModel& embeddingModel();
+  void weightsChanged() { lowStale_ = true; }
   at::Tensor findParameter(const std::string& name);
   RngSnapshot saveRng();
   void restoreRng(const RngSnapshot& snapshot);
@@ -112,6 +118,9 @@ class EncoderRuntime {
   BertModel model_{nullptr};
   std::unique_ptr<FlatParameters> flat_;
   std::unique_ptr<AdamW> optimizer_;
+  BertModel lowModel_{nullptr};
+  std::unique_ptr<FlatParameters> lowFlat_;
+  bool lowStale_ = true;
   at::Generator generator_;
   double lossScale_ = 65536.0;
   int64_t goodSteps_ = 0;  // consecutive finite fp16 steps, for growing the loss scale

@@ -137,6 +137,7 @@ HostBatch readBatch(Napi::Env env, const Napi::Value& value, const std::string& 
   auto mask = typed("attentionMask", napi_uint8_array, "a Uint8Array").As<Napi::Uint8Array>();
   b.inputIds.resize(n);
   b.attentionMask.resize(n);
+  bool allReal = true;
   auto where = [&](size_t i) {
     return " (row " + std::to_string(i / b.cols) + ", column " + std::to_string(i % b.cols) + ")";
   };
@@ -153,7 +154,9 @@ HostBatch readBatch(Napi::Env env, const Napi::Value& value, const std::string& 
     }
     b.inputIds[i] = id;
     b.attentionMask[i] = mask[i];
+    allReal &= mask[i] == 1;
   }
+  b.padded = !allReal;
   if (r.has("tokenTypeIds")) {
     auto types = typed("tokenTypeIds", napi_int32_array, "an Int32Array").As<Napi::Int32Array>();
     b.tokenTypeIds.resize(n);
