@@ -31,7 +31,6 @@ class AdamW {
   void step(double lr);
   void configure(const AdamWSettings& settings) { settings_ = settings; }
   const AdamWSettings& settings() const { return settings_; }
-  int64_t stepCount() const { return step_; }
   static bool decays(const std::string& name);
 
   // exp_avg.<name>, exp_avg_sq.<name> and "step"; loadState checks every name and shape.

@@ -97,7 +97,6 @@ EncoderRuntime::EncoderRuntime(const RuntimeOptions& options)
   if (p != "fp32" && dtype_ == at::kDouble) {
     throw std::invalid_argument("precision '" + p + "' works on float32 parameters, not dtype 'float64'");
   }
-  if (options.deterministic) compat::setDeterministic(true);
   // Weights come from a CPU generator, so one seed gives the same initial model on every device.
   auto init = at::detail::createCPUGenerator(options.seed);
   model_ = BertModel(options.config);

@@ -55,7 +55,6 @@ struct RuntimeOptions {
   std::string dtype = "float32";  // parameter dtype: float32 | float64
   std::string precision = "fp32";  // fp32 | bf16 | fp16 (autocast)
   uint64_t seed = 0;
-  bool deterministic = false;
   AdamWSettings optimizer;
 };
 
@@ -83,7 +82,6 @@ class EncoderRuntime {
   void setParameter(const std::string& name, const std::vector<double>& values);
 
   const EncoderConfig& config() const { return options_.config; }
-  const RuntimeOptions& options() const { return options_; }
   std::string deviceName() const { return device_.str(); }
 
   // The flat gradient buffer (one contiguous tensor: every parameter's .grad is a view into it), or an

@@ -265,7 +265,6 @@ class NativeEncoder : public Napi::ObjectWrap<NativeEncoder> {
     const int64_t seed = r.integer("seed", 0);
     if (seed < 0) throw Napi::RangeError::New(env, "options.seed must be >= 0");
     o.seed = static_cast<uint64_t>(seed);
-    o.deterministic = r.boolean("deterministic", false);
     if (r.has("optimizer")) o.optimizer = readOptimizer(r.object("optimizer"), o.optimizer);
     try {
       runtime_ = std::make_shared<EncoderRuntime>(o);

@@ -4,7 +4,10 @@
 # Idempotent: does nothing when the binding already loads.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-pkg="$root/node_modules/faiss-node"
+# Installed as a package (scripts/install.mjs), the dependencies may sit in a node_modules above secora's.
+pkg=${SECORA_FAISS_NODE_DIR:-$root/node_modules/faiss-node}
+cmake_js=${SECORA_CMAKE_JS:-$root/node_modules/.bin/cmake-js}
+addon_api=${SECORA_NODE_ADDON_API:-$root/node_modules/node-addon-api}
 [ -d "$pkg" ] || { echo "build-faiss-node: $pkg is missing; run 'npm ci --ignore-scripts' first" >&2; exit 1; }
 if [ "${1:-}" != "--force" ] && (cd "$root" && node -e "require('faiss-node').IndexFlatIP" >/dev/null 2>&1); then
   echo "faiss-node: already built"
@@ -16,9 +19,9 @@ cp "$root/scripts/faiss-node/CMakeLists.txt" "$root/scripts/faiss-node/compat.h"
 # faiss-node's CMakeLists looks for node-addon-api beside itself; npm hoisted it to the top.
 if [ ! -e "$pkg/node_modules/node-addon-api" ]; then
   mkdir -p "$pkg/node_modules"
-  ln -s "$root/node_modules/node-addon-api" "$pkg/node_modules/node-addon-api"
+  ln -s "$addon_api" "$pkg/node_modules/node-addon-api"
 fi
-(cd "$pkg" && "$root/node_modules/.bin/cmake-js" compile --log-level warn >/tmp/faiss-node-build.log 2>&1) || {
+(cd "$pkg" && "$cmake_js" compile --log-level warn >/tmp/faiss-node-build.log 2>&1) || {
   tail -30 /tmp/faiss-node-build.log >&2; echo "build-faiss-node: build failed (log: /tmp/faiss-node-build.log)" >&2; exit 1; }
 (cd "$root" && node -e "
 const { IndexFlatIP } = require('faiss-node');

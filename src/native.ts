@@ -60,7 +60,6 @@ export interface NativeEncoderOptions {
   dtype?: 'float32' | 'float64';
   precision?: 'fp32' | 'bf16' | 'fp16';
   seed?: number;
-  deterministic?: boolean;
   optimizer?: NativeOptimizerSettings;
 }
 
@@ -145,6 +144,8 @@ export interface NativeAddon {
   abiVersion: number;
   buildInfo(): BuildInfo;
   setNumThreads(n: number): void;
+  /** Deterministic kernels, process-wide (libtorch's global switch). */
+  setDeterministic(on: boolean): void;
   getNumThreads(): number;
   NativeEncoder: new (options: NativeEncoderOptions) => NativeEncoder;
   NativeProcessGroup: new (options: NativeProcessGroupOptions) => NativeProcessGroup;

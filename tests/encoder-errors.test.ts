@@ -106,6 +106,12 @@ describe('bad configs', () => {
 });
 
 describe('bad checkpoints', () => {
+  it('says a model folder that does not exist does not exist', async () => {
+    const dir = join(scratch(), 'runs', 'my-run', 'best');
+    await expect(Encoder.load(dir)).rejects.toThrow(`${dir}: no such folder`);
+    await expect(Encoder.load(scratch())).rejects.toThrow(/no config\.json, so not a model folder/);
+  });
+
   it('names a missing tensor and its shape', async () => {
     const dir = editedCheckpoint((t) => t.delete('encoder.layer.1.attention.self.key.bias'));
     await expect(Encoder.load(dir)).rejects.toThrow(

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Encoder, type TrainStepArgs } from '../src/model/encoder.js';
+import { Encoder, setDeterministic, type TrainStepArgs } from '../src/model/encoder.js';
 import { readSafetensors } from '../src/safetensors.js';
 import { randomBatch, tinyConfig } from './encoder-helpers.js';
 
@@ -118,11 +118,17 @@ describe('exact resume', () => {
 
   it('deterministic mode: two runs from one seed give bitwise the same weights (with GradCache)', async () => {
     const run = async () => {
-      const enc = await Encoder.create(tinyConfig({ pooling: 'mean' }), { seed: 7, deterministic: true });
+      const enc = await Encoder.create(tinyConfig({ pooling: 'mean' }), { seed: 7 });
       for (let i = 0; i < 3; i++) await enc.trainStep({ ...stepArgs(i), microBatch: 4 });
       return weights(enc);
     };
-    expectSameBits(await run(), await run());
+    setDeterministic(true);
+    try {
+      expectSameBits(await run(), await run());
+    } finally {
+      setDeterministic(false);
+    }
+    expect(() => setDeterministic('yes' as unknown as boolean)).toThrow(/one boolean/);
   });
 
   it('rejects an RNG state that is not one', async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -7,6 +7,7 @@ import { evalCommand } from '../src/cli/eval.js';
 import { parseCsv, readAnnotations } from '../src/eval/annotations.js';
 import { csnBm25Mrr, csnMrr } from '../src/eval/csn-protocol.js';
 import { HashingEmbedder } from '../src/search/hashing-embedder.js';
+import { runCommand } from './cli-run.js';
 
 const root = mkdtempSync(join(tmpdir(), 'secora-eval-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -168,12 +169,56 @@ describe('secora eval', () => {
     ]);
     const report = JSON.parse(readFileSync(out, 'utf8'));
     const e = new HashingEmbedder(256);
+    // No --seed and no run folder: the config's default seed, 42, as training uses.
     const expected = csnMrr(await e.embed(go.map((p) => p.code)), await e.embed(go.map((p) => p.docstring)), {
       chunkSize: 5,
+      seed: 42,
       incompleteChunk: 'keep',
     });
     expect(report.direction).toBe('code-to-query');
     expect(report.languages[0].csn.model).toEqual({ ...expected, chunks: 3, dropped: 0, queries: 12 });
     await expect(run(['hashing', root, '--direction', 'sideways'])).rejects.toThrow(/--direction must be/);
+  });
+
+  it('ranks a split smaller than a chunk as one chunk and says so, or drops it and says why', async () => {
+    const small = await runCommand(evalCommand, ['hashing', root, '--lang', 'go', '--chunk', '20']);
+    expect(small.code).toBe(0);
+    expect(small.stdout).toMatch(/^go\s+12\s+12\s+12\s/m);
+    expect(small.stdout).toContain('go: 12 pairs, fewer than a chunk of 20: ranked as one chunk of 12');
+    const dropped = await runCommand(evalCommand, [
+      'hashing',
+      root,
+      '--lang',
+      'go',
+      '--chunk',
+      '20',
+      '--small-split',
+      'protocol',
+    ]);
+    expect(dropped.stdout).toMatch(/^go\s+12\s+20\s+0\s+-\s+-$/m);
+    expect(dropped.stdout).toMatch(
+      /go: 12 pairs, fewer than a chunk of 20, so none was ranked: .*--keep-last/,
+    );
+  });
+
+  it('writes a file only with --out; --json puts the report on stdout and the table on stderr', async () => {
+    const here = mkdtempSync(join(tmpdir(), 'secora-eval-cwd-'));
+    const cwd = process.cwd();
+    process.chdir(here);
+    try {
+      const r = await runCommand(evalCommand, ['hashing', root, '--lang', 'python', '--json']);
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.stdout);
+      expect(report.languages[0]).toMatchObject({ language: 'python', pairs: 30, candidates: 30 });
+      expect(report.protocol).toEqual({ chunkSize: 1000, seed: 42, incompleteChunk: 'drop' });
+      expect(r.stderr).toMatch(/^python\s+30\s+30\s+30\s/m);
+      expect(readdirSync(here)).toEqual([]);
+      const usage = await runCommand(evalCommand, ['hashing', root, '--bogus']);
+      expect(usage.code).toBe(2);
+      expect(usage.stderr).toMatch(/Unknown option '--bogus'[\s\S]*usage: secora eval/);
+    } finally {
+      process.chdir(cwd);
+      rmSync(here, { recursive: true, force: true });
+    }
   });
 });

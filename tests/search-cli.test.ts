@@ -1,11 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { indexCommand } from '../src/cli/index-cmd.js';
 import { searchCommand } from '../src/cli/search.js';
 import { planReindex } from '../src/search/reindex-plan.js';
-import { newestBestModel, resolveModel } from '../src/search/resolve-model.js';
+import { chooseTrainedModel, resolveModel } from '../src/search/resolve-model.js';
 
 const repo = mkdtempSync(join(tmpdir(), 'secora-repo-'));
 const out = join(repo, 'idx.sidx');
@@ -116,12 +116,17 @@ describe('secora index and secora search on a tiny repository', () => {
     const hits = JSON.parse(json.stdout) as {
       path: string;
       name: string;
+      relativePath: string;
       startLine: number;
-      snippet: string;
+      code: string;
     }[];
-    expect(hits.map((h) => h.path)).toEqual(['web/net.js', 'web/net.js']);
+    // --json: absolute paths (and the one relative to the indexed folder), the whole function.
+    expect(hits.map((h) => h.path)).toEqual([join(repo, 'web/net.js'), join(repo, 'web/net.js')]);
+    expect(hits.map((h) => h.relativePath)).toEqual(['web/net.js', 'web/net.js']);
     expect(hits[0]).toMatchObject({ name: 'openSocketConnection', startLine: 2 });
-    expect(hits[0]!.snippet.split('\n')).toHaveLength(3);
+    expect(hits[0]!.code).toBe(
+      'function openSocketConnection(host, port) {\n  return net.createConnection({ host, port });\n}',
+    );
 
     const hybrid = await run(searchCommand, ['slug', '--index', out, '--hybrid', '-k', '1']);
     expect(hybrid.stdout).toMatch(/^util\/text\.py:1 {2}\S+ {2}slugify_title/);
@@ -144,10 +149,18 @@ describe('secora index and secora search on a tiny repository', () => {
     expect(again.stdout).toMatch(
       /1 added, 1 changed, 1 removed, 1 unchanged; mined in [\d.]+ s; 2 functions embedded/,
     );
+    // Nothing changed: nothing is parsed and the index file is not written again.
+    const written = statSync(out).mtimeMs;
     const none = await run(indexCommand, [repo, '--model', 'hashing', '--out', out, '-q']);
+    expect(none.stdout).toMatch(/^unchanged .*idx\.sidx: 4 functions from 3 files/);
     expect(none.stdout).toMatch(
       /0 added, 0 changed, 0 removed, 3 unchanged; mined in [\d.]+ s; 0 functions embedded/,
     );
+    expect(statSync(out).mtimeMs).toBe(written);
+    // Touched but not changed: read and hashed again, still nothing to do.
+    utimesSync(join(repo, 'pkg/storage.py'), new Date(), new Date(Date.now() + 5000));
+    const touched = await run(indexCommand, [repo, '--out', out, '-q']);
+    expect(touched.stdout).toMatch(/^unchanged .*0 added, 0 changed, 0 removed, 3 unchanged/s);
     // Asking for another kind on an update rebuilds faiss from the stored vectors: nothing is embedded.
     const hnsw = await run(indexCommand, [
       repo,
@@ -181,8 +194,24 @@ describe('secora index and secora search on a tiny repository', () => {
     mkdirSync(join(runs, 'old', 'best'), { recursive: true });
     mkdirSync(join(runs, 'new', 'best'), { recursive: true });
     utimesSync(join(runs, 'old', 'best'), new Date(2020, 1, 1), new Date(2020, 1, 1));
-    expect(newestBestModel(runs)).toBe(join(runs, 'new', 'best'));
-    await expect(resolveModel(undefined, repo)).rejects.toThrow(/no config\.json, so not a model folder/);
+    // No recorded scores: the newest, and the line says so and names the other.
+    expect(chooseTrainedModel(runs)).toEqual({
+      dir: join(runs, 'new', 'best'),
+      description: expect.stringMatching(/new\/best \(run new; chosen as the newest over old /),
+    });
+    // Recorded validation MRRs: the best score wins over the newest.
+    writeFileSync(
+      join(runs, 'old', 'best', 'trainer_state.json'),
+      JSON.stringify({ best: { step: 40, mrr: 0.61 } }),
+    );
+    writeFileSync(
+      join(runs, 'new', 'best', 'trainer_state.json'),
+      JSON.stringify({ best: { step: 20, mrr: 0.42 } }),
+    );
+    expect(chooseTrainedModel(runs)?.description).toMatch(
+      /old\/best \(run old, step 40, validation MRR 0\.6100; chosen by validation MRR over new 0\.4200 .*pass --model/,
+    );
+    await expect(resolveModel(undefined, repo)).rejects.toThrow(/config\.json/);
     expect((await run(searchCommand, ['--index', out])).code).toBe(2);
   });
 });

@@ -5,9 +5,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { evalCommand } from '../src/cli/eval.js';
+import { defaultCorpus } from '../src/data/miner/default-corpus.js';
 import { packageRoot } from '../src/native.js';
 import { StopRequest } from '../src/train/stop-signal.js';
 import { train } from '../src/train/trainer.js';
+import { runCommand } from './cli-run.js';
 
 const TINY = join(packageRoot, 'configs', 'tiny.yml');
 const quiet = () => {};
@@ -54,6 +57,14 @@ describe('secora-train', () => {
     expect(result.search?.hits.length).toBe(3);
     expect(existsSync(join(run, 'test-split.index'))).toBe(true);
     expect(lines.join('\n')).toMatch(/validation before training/);
+    // secora eval on the run's best checkpoint: the same protocol (read from the run's config.yml), the same number.
+    const corpus = await defaultCorpus();
+    const again = await runCommand(evalCommand, [join(run, 'best'), corpus.dir, '--split', 'test', '--json']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/protocol from .*e2e\/config\.yml: chunks of 32, seed 7/);
+    const evaluated = JSON.parse(again.stdout);
+    expect(evaluated.macro.csn.model).toBe(test.mrr);
+    expect(evaluated.macro.csn.bm25).toBe(test.bm25Mrr);
     // The first run on a new machine also mines the default corpus (about a minute on 2 cores).
   }, 600_000);
 

@@ -1,7 +1,8 @@
 // `secora corpus <dir…> --out <dir>`: mine source trees into a CodeSearchNet-layout corpus and print the
 // per-language/split table and the skip counts. `secora corpus --default` builds (or finds) the embedded
 // default corpus.
-import { parseArgs } from 'node:util';
+
+import { resolve } from 'node:path';
 import {
   defaultCorpus,
   formatReport,
@@ -11,10 +12,11 @@ import {
   mineCorpus,
   type RootLayout,
 } from '../data/miner/index.js';
+import { parseCommandLine } from './args.js';
 import type { CommandMain } from './run.js';
 
 export const CORPUS_USAGE = `usage: secora corpus <dir…> --out <dir> [options]
-       secora corpus --default
+       secora corpus --default [--json]
 
   --out <dir>            output folder (must not exist or be empty)
   --all-functions        every named function, documented or not, nothing filtered (for a search index)
@@ -23,7 +25,9 @@ export const CORPUS_USAGE = `usage: secora corpus <dir…> --out <dir> [options]
   --layout <l>           repo (each dir is one repository), packages (each subfolder is one, as node_modules),
                          modules (split by top-level module); default: packages for node_modules, else repo
   --shard-size <n>       lines per .jsonl.gz file (default 30000)
-  --default              build or find the embedded default corpus and print its folder`;
+  --json                 the report as JSON on stdout (the table goes to stderr)
+  --default              build or find the embedded default corpus: its folder alone on stdout, the report
+                         on stderr (C=$(secora corpus --default) works)`;
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -33,27 +37,36 @@ function positiveInt(value: string | undefined, flag: string): number | undefine
 }
 
 export const corpus: CommandMain = async (argv) => {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      out: { type: 'string' },
-      'all-functions': { type: 'boolean' },
-      langs: { type: 'string' },
-      'max-file-bytes': { type: 'string' },
-      layout: { type: 'string' },
-      'shard-size': { type: 'string' },
-      default: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+  const { values, positionals } = parseCommandLine(
+    {
+      args: argv,
+      allowPositionals: true,
+      options: {
+        out: { type: 'string' },
+        'all-functions': { type: 'boolean' },
+        langs: { type: 'string' },
+        'max-file-bytes': { type: 'string' },
+        layout: { type: 'string' },
+        'shard-size': { type: 'string' },
+        default: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     },
-  });
+    CORPUS_USAGE,
+  );
   if (values.help) {
     process.stdout.write(`${CORPUS_USAGE}\n`);
     return 0;
   }
   if (values.default) {
     const result = await defaultCorpus({ log: (line) => process.stderr.write(`${line}\n`) });
-    process.stdout.write(`${formatReport(result.report)}\n${result.dir}\n`);
+    process.stderr.write(`${formatReport(result.report, !result.built)}\n`);
+    process.stdout.write(
+      values.json
+        ? `${JSON.stringify({ dir: result.dir, cached: !result.built, report: result.report }, null, 2)}\n`
+        : `${result.dir}\n`,
+    );
     return 0;
   }
   if (positionals.length === 0 || !values.out) {
@@ -81,6 +94,9 @@ export const corpus: CommandMain = async (argv) => {
       shardSize: positiveInt(values['shard-size'], '--shard-size'),
     },
   );
-  process.stdout.write(`${formatReport(report)}\nwritten to ${values.out}\n`);
+  if (values.json) {
+    process.stderr.write(`${formatReport(report)}\n`);
+    process.stdout.write(`${JSON.stringify({ dir: resolve(values.out), report }, null, 2)}\n`);
+  } else process.stdout.write(`${formatReport(report)}\nwritten to ${values.out}\n`);
   return 0;
 };

@@ -1,43 +1,100 @@
-// `secora search "query" [--index FILE] [-k 10] [--lang L] [--hybrid] [--json]`: the best functions for a
-// question, as path:line, score, name and a short snippet.
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+// `secora search "query"`: the best functions for a question, as path:line, score, name and a snippet. It
+// finds the index of the current folder (or the nearest folder above with one), asks a running
+// `secora serve` of that index when there is one, and otherwise loads only what the mode needs (no model for
+// --mode bm25).
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { CodeIndex } from '../search/code-index.js';
+import { type CollapsedHit, collapseHits } from '../search/collapse-hits.js';
+import { findIndexFor } from '../search/index-location.js';
 import { hashingSpec, resolveModel } from '../search/resolve-model.js';
 import { preview, type SearchHit } from '../search/snippet.js';
+import { parseCommandLine } from './args.js';
 import type { CommandMain } from './run.js';
+import { searchViaServer, serverUrl } from './search-server.js';
 
-export const SEARCH_USAGE = `usage: secora search "query" [--index FILE] [-k 10] [--lang L] [--hybrid [--fusion rrf|weighted]] [--json]
-  --index   the index file (default: ./.secora-index)
-  --hybrid  fuse the model's ranking with BM25: reciprocal-rank fusion (default) or --fusion weighted
-  --model   the model to embed the query (default: the one that built the index)`;
+export const SEARCH_USAGE = `usage: secora search "query" [options]
+  --index FILE          the index file (default: the index of this folder or the nearest folder above it
+                        that 'secora index' indexed)
+  -k N                  hits to show (default 10)
+  --mode M              dense (default: the model alone) | bm25 (words alone, no model loaded) | hybrid (both)
+  --hybrid              the same as --mode hybrid
+  --fusion F            how hybrid fuses the rankings: rrf (reciprocal rank, default) | weighted
+  --lang L              only functions of this language (python, javascript, …)
+  --path GLOB           only files matching the glob (src/**, *.py; without a slash it matches file names)
+  --context N           show the whole function and N lines around it, from the file on disk
+  --all                 do not fold copies of the same code into one hit
+  --model DIR           the model to embed the query (default: the one that built the index)
+  --server URL          ask this 'secora serve' first (default $SECORA_SERVER or http://127.0.0.1:7700;
+                        it is used only when it serves the same index file)
+  --no-server           never ask a server
+  --json                the hits as JSON: absolute paths and the full code`;
 
-export function formatHits(hits: readonly SearchHit[]): string {
+/** The lines of a file around a hit (undefined when the file is gone or shorter than the hit says). */
+export function contextLines(
+  file: string,
+  hit: Pick<SearchHit, 'startLine' | 'endLine'>,
+  around: number,
+): { from: number; lines: string[] } | undefined {
+  if (!existsSync(file)) return undefined;
+  const all = readFileSync(file, 'utf8').split('\n');
+  if (hit.endLine > all.length) return undefined;
+  const from = Math.max(1, hit.startLine - around);
+  return { from, lines: all.slice(from - 1, Math.min(all.length, hit.endLine + around)) };
+}
+
+export function formatHits(hits: readonly CollapsedHit[], root?: string, context?: number): string {
   if (hits.length === 0) return 'no results';
   return hits
     .map((h) => {
       const head = `${h.path}:${h.startLine}  ${h.score.toFixed(4)}  ${h.name}`;
-      return [head, ...preview(h.code).map((l) => `    ${l}`)].join('\n');
+      const also = h.alsoAt.length
+        ? [`    (the same code also at ${h.alsoAt.map((a) => `${a.path}:${a.startLine}`).join(', ')})`]
+        : [];
+      let body = preview(h.code).map((l) => `    ${l}`);
+      const around = context !== undefined && root ? contextLines(join(root, h.path), h, context) : undefined;
+      if (context !== undefined)
+        body = around
+          ? around.lines.map((l, i) => `${String(around.from + i).padStart(6)}  ${l}`)
+          : h.code.split('\n').map((l) => `    ${l}`);
+      return [head, ...also, ...body].join('\n');
     })
     .join('\n\n');
 }
 
+/** secora serve's default largest k. */
+const SERVER_MAX_K = 100;
+
+function integer(flag: string, text: string, min: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be an integer >= ${min}, got '${text}'`);
+  return n;
+}
+
 export const searchCommand: CommandMain = async (argv) => {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      help: { type: 'boolean', short: 'h', default: false },
-      index: { type: 'string' },
-      k: { type: 'string', short: 'k', default: '10' },
-      lang: { type: 'string' },
-      hybrid: { type: 'boolean', default: false },
-      fusion: { type: 'string', default: 'rrf' },
-      json: { type: 'boolean', default: false },
-      model: { type: 'string' },
+  const { values, positionals } = parseCommandLine(
+    {
+      args: argv,
+      allowPositionals: true,
+      options: {
+        help: { type: 'boolean', short: 'h', default: false },
+        index: { type: 'string' },
+        k: { type: 'string', short: 'k', default: '10' },
+        lang: { type: 'string' },
+        mode: { type: 'string' },
+        hybrid: { type: 'boolean', default: false },
+        fusion: { type: 'string', default: 'rrf' },
+        path: { type: 'string' },
+        context: { type: 'string' },
+        all: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        model: { type: 'string' },
+        server: { type: 'string' },
+        'no-server': { type: 'boolean', default: false },
+      },
     },
-  });
+    SEARCH_USAGE,
+  );
   if (values.help) {
     process.stdout.write(`${SEARCH_USAGE}\n`);
     return 0;
@@ -51,26 +108,71 @@ export const searchCommand: CommandMain = async (argv) => {
   const fusion = values.fusion;
   if (fusion !== 'rrf' && fusion !== 'weighted')
     throw new Error(`--fusion must be rrf or weighted, got '${fusion}'`);
-  const file = resolve(values.index ?? '.secora-index');
+  const mode = values.mode ?? (values.hybrid ? 'hybrid' : 'dense');
+  if (mode !== 'dense' && mode !== 'bm25' && mode !== 'hybrid')
+    throw new Error(`--mode must be dense, bm25 or hybrid, got '${mode}'`);
+  const context = values.context === undefined ? undefined : integer('--context', values.context, 0);
+
+  const file = values.index ? resolve(values.index) : findIndexFor(process.cwd());
+  if (file === undefined)
+    throw new Error(
+      `no index for ${process.cwd()} or a folder above it: make one with 'secora index <folder>', or pass --index FILE`,
+    );
   if (!existsSync(file)) throw new Error(`index file not found: ${file} (make one with: secora index <dir>)`);
-  const info = CodeIndex.describe(file);
-  const spec = values.model ?? hashingSpec(info.modelId) ?? info.modelSource;
-  if (spec === undefined) {
-    throw new Error(`${file} does not say where its model '${info.modelId}' is: pass --model <model folder>`);
+  // Copies of one function are folded: ask for more hits than shown.
+  const want = values.all ? k : k * 4;
+  let root = dirname(file);
+
+  let hits: SearchHit[] | undefined;
+  if (!values['no-server'] && values.model === undefined && fusion === 'rrf') {
+    hits = await searchViaServer(serverUrl(values.server), file, {
+      query,
+      k: Math.min(want, SERVER_MAX_K),
+      mode,
+      ...(values.lang !== undefined ? { lang: values.lang } : {}),
+      ...(values.path !== undefined ? { path: values.path } : {}),
+    });
   }
-  const model = await resolveModel(spec);
-  let hits: SearchHit[];
-  try {
-    const index = CodeIndex.load(file, model.embedder);
-    hits = await index.search(query, { k, language: values.lang, hybrid: values.hybrid ? fusion : false });
-  } finally {
-    await model.close();
+  if (hits) root = CodeIndex.describe(file).root ?? root;
+  else {
+    const options = {
+      k: want,
+      language: values.lang,
+      path: values.path,
+      mode,
+      hybrid: mode === 'hybrid' && fusion,
+    } as const;
+    // The file is read once; the model is loaded only for a dense or hybrid search.
+    const index = CodeIndex.load(file, null);
+    root = index.root ?? root;
+    if (mode === 'bm25') hits = await index.search(query, options);
+    else {
+      const spec = values.model ?? hashingSpec(index.modelId) ?? index.modelSource;
+      if (spec === undefined)
+        throw new Error(
+          `${file} does not say where its model '${index.modelId}' is: pass --model <model folder>`,
+        );
+      const model = await resolveModel(spec);
+      try {
+        hits = await index.attach(model.embedder, file).search(query, options);
+      } finally {
+        await model.close();
+      }
+    }
   }
+  const shown = values.all ? hits.slice(0, k).map((h) => ({ ...h, alsoAt: [] })) : collapseHits(hits, k);
   if (values.json) {
-    const rows = hits.map(({ code, ...rest }) => ({ ...rest, snippet: preview(code).join('\n') }));
+    const rows = shown.map(({ id: _id, alsoAt, ...hit }) => ({
+      ...hit,
+      path: join(root, hit.path),
+      relativePath: hit.path,
+      alsoAt: alsoAt.map((a) => ({ ...a, path: join(root, a.path) })),
+      ...(context !== undefined ? { context: contextLines(join(root, hit.path), hit, context) ?? null } : {}),
+    }));
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
   } else {
-    process.stdout.write(`${formatHits(hits)}\n`);
+    // Paths relative to the indexed folder (the JSON gives absolute ones).
+    process.stdout.write(`${formatHits(shown, root, context)}\n`);
   }
   return 0;
 };

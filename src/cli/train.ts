@@ -1,15 +1,16 @@
 // `secora-train <config.yml>`: the main job. A thin layer over train(): arguments, signals, the summary.
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError, configHelp } from '../config/config.js';
 import { distEnvFrom } from '../dist/env.js';
 import { launch } from '../dist/launcher.js';
 import { packageRoot } from '../native.js';
 import { StopRequest } from '../train/stop-signal.js';
 import { train } from '../train/trainer.js';
+import { packageVersion, parseCommandLine } from './args.js';
 import type { CommandMain } from './run.js';
 
 const USAGE = `usage: secora-train <config.yml> [options]
+       secora-train --version
 
   --name NAME          run folder name under output_dir (default: config name + time)
   --resume [RUN]       continue the newest run (or RUN, a name or folder) from its last complete checkpoint
@@ -18,6 +19,7 @@ const USAGE = `usage: secora-train <config.yml> [options]
   --deterministic      bitwise reproducible on CPU (same as --set deterministic=true)
   --progress           a progress line even when stderr is not a terminal
   --help-config        every config key with its default and allowed values
+  --version            the installed secora's version
   --nproc-per-node N   data parallel: start N worker processes on this machine (c10d, Gloo on CPU, NCCL on
                        CUDA); without it, MASTER_ADDR/MASTER_PORT/WORLD_SIZE/RANK set by torchrun or srun are used
   --master-port P      the rendezvous port of --nproc-per-node (default: a free one)
@@ -35,21 +37,29 @@ export const main: CommandMain = async (argv) => {
     resume = takesValue ? next : true;
     args.splice(ri, takesValue ? 2 : 1);
   }
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      name: { type: 'string' },
-      set: { type: 'string', multiple: true },
-      device: { type: 'string' },
-      deterministic: { type: 'boolean' },
-      progress: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-      'help-config': { type: 'boolean' },
-      'nproc-per-node': { type: 'string' },
-      'master-port': { type: 'string' },
+  const { values, positionals } = parseCommandLine(
+    {
+      args,
+      allowPositionals: true,
+      options: {
+        name: { type: 'string' },
+        set: { type: 'string', multiple: true },
+        device: { type: 'string' },
+        deterministic: { type: 'boolean' },
+        progress: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        'help-config': { type: 'boolean' },
+        version: { type: 'boolean', short: 'V' },
+        'nproc-per-node': { type: 'string' },
+        'master-port': { type: 'string' },
+      },
     },
-  });
+    USAGE,
+  );
+  if (values.version) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;

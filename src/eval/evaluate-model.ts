@@ -56,6 +56,14 @@ export interface ModelEvalOptions extends CsnOptions {
    */
   annotations?: readonly Annotation[];
   batchSize?: number;
+  /** Tokens a docstring and a code are cut to (an Encoder's embed option; others ignore it). */
+  maxQueryLength?: number;
+  maxCodeLength?: number;
+  /**
+   * A language with fewer pairs than a chunk: 'one-chunk' (default, as training's validation does) ranks them
+   * as one smaller chunk (LanguageEval.candidates says how many); 'protocol' applies incompleteChunk to it.
+   */
+  smallSplit?: 'one-chunk' | 'protocol';
   onProgress?: (message: string) => void;
 }
 
@@ -69,6 +77,8 @@ export interface Compared<T> {
 export interface LanguageEval {
   language: string;
   pairs: number;
+  /** Candidates each query was ranked among (the chunk size, or a smaller split's size). */
+  candidates: number;
   csn: Compared<CsnScore>;
   corpus?: Compared<RetrievalScores>;
   annotations?: Compared<RetrievalScores> & { judged: number; missing: number };
@@ -105,6 +115,16 @@ function compareRetrieval(
   return { model: model!, bm25: lexical!, hybrid: hybrid! };
 }
 
+/** An embedder that cuts its inputs to `maxLength` tokens (Encoder.embed's option). */
+function cutTo(embedder: Embedder, maxLength: number | undefined): Embedder {
+  if (maxLength === undefined) return embedder;
+  const embed = embedder.embed.bind(embedder) as (
+    texts: string[],
+    options: { maxLength: number },
+  ) => Promise<Float32Array[]>;
+  return { modelId: embedder.modelId, dim: embedder.dim, embed: (texts) => embed(texts, { maxLength }) };
+}
+
 export async function evaluateModel(
   embedder: Embedder,
   languages: readonly LanguagePairs[],
@@ -120,8 +140,15 @@ export async function evaluateModel(
   const results: LanguageEval[] = [];
   for (const p of languages) {
     say(`${p.language}: embedding ${p.docstrings.length} docstrings and ${p.codes.length} functions`);
-    const docVectors = await embedAll(embedder, p.docstrings, options.batchSize);
-    const codeVectors = await embedAll(embedder, p.codes, options.batchSize);
+    const docVectors = await embedAll(
+      cutTo(embedder, options.maxQueryLength),
+      p.docstrings,
+      options.batchSize,
+    );
+    const codeVectors = await embedAll(cutTo(embedder, options.maxCodeLength), p.codes, options.batchSize);
+    const small =
+      (options.smallSplit ?? 'one-chunk') === 'one-chunk' && p.docstrings.length < protocol.chunkSize;
+    const chunking = small ? { ...protocol, chunkSize: Math.max(2, p.docstrings.length) } : protocol;
     const [qv, cv, qt, ct] =
       direction === 'query-to-code'
         ? [docVectors, codeVectors, p.docstrings, p.codes]
@@ -129,7 +156,8 @@ export async function evaluateModel(
     const result: LanguageEval = {
       language: p.language,
       pairs: p.docstrings.length,
-      csn: { model: csnMrr(qv, cv, protocol), bm25: csnBm25Mrr(qt, ct, protocol) },
+      candidates: chunking.chunkSize,
+      csn: { model: csnMrr(qv, cv, chunking), bm25: csnBm25Mrr(qt, ct, chunking) },
     };
     if (options.corpus) {
       say(`${p.language}: ranking ${qt.length} queries against all ${ct.length} candidates`);

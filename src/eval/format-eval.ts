@@ -39,17 +39,32 @@ export function formatModelEval(e: ModelEval): string {
     `model ${e.modelId}, ${e.direction}; CodeSearchNet MRR: chunks of ${p.chunkSize}, seed ${p.seed}, ` +
       `incomplete last chunk ${p.incompleteChunk === 'drop' ? 'dropped' : 'kept'}; ties count against the ranker`,
     table([
-      ['language', 'pairs', 'ranked', 'MRR model', 'MRR bm25'],
+      ['language', 'pairs', 'candidates', 'ranked', 'MRR model', 'MRR bm25'],
       ...e.languages.map((l) => [
         l.language,
         String(l.pairs),
+        String(l.candidates),
         String(l.csn.model.queries),
         f(l.csn.model.mrr),
         f(l.csn.bm25.mrr),
       ]),
-      ['macro', '', '', f(e.macro.csn.model), f(e.macro.csn.bm25)],
+      ['macro', '', '', '', f(e.macro.csn.model), f(e.macro.csn.bm25)],
     ]),
   ];
+  const notes = e.languages.flatMap((l) => {
+    if (l.csn.model.queries === 0)
+      return [
+        `${l.language}: ${l.pairs} pairs, fewer than a chunk of ${p.chunkSize}, so none was ranked: ` +
+          '--small-split one-chunk ranks them as one smaller chunk, --keep-last keeps incomplete chunks, --chunk N sets the size',
+      ];
+    if (l.candidates < p.chunkSize)
+      return [
+        `${l.language}: ${l.pairs} pairs, fewer than a chunk of ${p.chunkSize}: ranked as one chunk of ${l.candidates} ` +
+          '(easier than a full chunk; --small-split protocol drops it as CodeSearchNet does)',
+      ];
+    return [];
+  });
+  if (notes.length) parts.push(notes.join('\n'));
   const corpus = e.languages.filter((l) => l.corpus);
   if (corpus.length > 0) {
     parts.push(

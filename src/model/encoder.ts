@@ -21,9 +21,19 @@ import {
   validateEncoderConfig,
 } from './config.js';
 import type { Embedder } from './embedder.js';
+import type { HfTokenizer } from './hf-tokenizer.js';
 import { tokenizeBatch } from './tokenize.js';
 
 export type Precision = 'fp32' | 'bf16' | 'fp16';
+
+/**
+ * Deterministic kernels for the whole process, not for one encoder: libtorch's switch is global (as is cuBLAS's
+ * workspace setting, which must be made before the first CUDA call). With it, the same seed and data give
+ * bitwise the same weights on CPU. Set it once, before creating encoders.
+ */
+export function setDeterministic(on: boolean): void {
+  native().setDeterministic(on);
+}
 
 export interface EncoderOptions {
   /** 'cpu' (default), 'cuda', 'cuda:1'. */
@@ -32,12 +42,10 @@ export interface EncoderOptions {
   seed?: number;
   /** Autocast precision of forward passes: fp32 (default), bf16 (CPU and CUDA), fp16 (CUDA, loss scaling). */
   precision?: Precision;
-  /** Deterministic algorithms (same seed and data give bitwise the same weights on CPU). */
-  deterministic?: boolean;
   /** The parameters' dtype: float32 (default) or float64 (for exact checks). */
   dtype?: 'float32' | 'float64';
   /** A tokenizer, or the path of a tokenizer.json. Encoder.load takes the folder's tokenizer.json by default. */
-  tokenizer?: Tokenizer | string;
+  tokenizer?: HfTokenizer | string;
   /** AdamW settings; change later with configureOptimizer. */
   optimizer?: NativeOptimizerSettings;
   /** The longest input embed() tokenizes to (default: secora.json's, else min(512, the position table)). */
@@ -89,8 +97,8 @@ function withCallSite(error: unknown, site: Error): unknown {
   return error;
 }
 
-function loadTokenizer(t: Tokenizer | string | undefined): Tokenizer | undefined {
-  if (t === undefined || t instanceof Tokenizer) return t;
+function loadTokenizer(t: HfTokenizer | string | undefined): HfTokenizer | undefined {
+  if (t === undefined || typeof t !== 'string') return t;
   if (!existsSync(t)) throw new Error(`tokenizer file ${t} does not exist`);
   return Tokenizer.fromFile(t);
 }
@@ -103,7 +111,7 @@ export class Encoder implements Embedder {
     private readonly nativeEncoder: NativeEncoder,
     readonly config: EncoderConfig,
     readonly precision: Precision,
-    readonly tokenizer: Tokenizer | undefined,
+    readonly tokenizer: HfTokenizer | undefined,
     readonly maxLength: number,
     private id: string,
   ) {}
@@ -120,6 +128,10 @@ export class Encoder implements Embedder {
   static async load(dir: string, options: EncoderOptions = {}): Promise<Encoder> {
     const configPath = join(dir, 'config.json');
     const weightsPath = join(dir, 'model.safetensors');
+    if (!existsSync(dir))
+      throw new Error(
+        `${dir}: no such folder (a model folder holds config.json, model.safetensors, tokenizer.json)`,
+      );
     if (!existsSync(configPath)) throw new Error(`${dir}: no config.json, so not a model folder`);
     if (!existsSync(weightsPath))
       throw new Error(`${dir}: no model.safetensors (only safetensors weights load)`);
@@ -164,7 +176,6 @@ export class Encoder implements Embedder {
       dtype: options.dtype ?? 'float32',
       precision,
       seed: options.seed ?? 0,
-      deterministic: options.deterministic ?? false,
       ...(options.optimizer ? { optimizer: options.optimizer } : {}),
     });
     return new Encoder(nativeEncoder, config, precision, loadTokenizer(options.tokenizer), wanted, '');

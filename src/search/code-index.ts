@@ -20,6 +20,7 @@ import {
   readIndexHeader,
   writeIndexFile,
 } from './index-file.js';
+import { pathMatcher } from './path-glob.js';
 import type { SearchHit, Snippet } from './snippet.js';
 
 /** Thrown when an index is opened with a model other than the one that built it. */
@@ -57,21 +58,69 @@ export interface SearchOptions {
   language?: string;
   /** Fuse with BM25: 'rrf' (reciprocal-rank fusion, k=60) or 'weighted' (min-max scaled, 0.5 each). */
   hybrid?: 'rrf' | 'weighted' | false;
+  /** 'bm25' ranks by BM25 alone (no query embedding; works on an index opened without a model). */
+  mode?: 'dense' | 'bm25' | 'hybrid';
+  /** Only snippets whose path matches this glob (src/**, *.py, lib/). */
+  path?: string;
 }
+
+/** Which snippets a search keeps: a language name, or any predicate. */
+export type SnippetFilter = string | ((snippet: Snippet) => boolean);
+
+function keeps(filter: SnippetFilter | undefined, s: Snippet): boolean {
+  if (filter === undefined) return true;
+  return typeof filter === 'string' ? s.language === filter : filter(s);
+}
+
+function filterOf(options: SearchOptions): SnippetFilter | undefined {
+  if (options.path === undefined) return options.language;
+  const matches = pathMatcher(options.path);
+  const language = options.language;
+  return (s) => matches(s.path) && (language === undefined || s.language === language);
+}
+
+/** A file's [mtime in ms, size] as `secora index` last saw it. */
+export type FileStamp = [mtimeMs: number, size: number];
 
 export class CodeIndex {
   private bm25: { index: Bm25Index; slots: number[] } | null = null;
+  /** BM25 as read from the file, parsed on its first use (a dense query never needs it). */
+  private bm25Stored: { bytes: Buffer; slots: number[]; file: string } | null = null;
+  /** A loaded faiss index is made on its first use (a BM25 query never needs it). */
+  private faissLoader: (() => FaissIndex) | null = null;
+  private readonly stamps = new Map<string, FileStamp>();
+  /** The folder the snippets' paths are relative to, when known. */
+  root: string | undefined;
+  private readonly storedModel: { modelId: string; dim: number };
 
   private constructor(
-    private readonly embedder: Embedder,
-    private faissIndex: FaissIndex,
+    private encoder: Embedder | null,
+    private faissIndex: FaissIndex | null,
     private kind: string,
     private searchParams: FaissSearchParams,
     private slots: (Snippet | null)[],
     private vectors: Float32Array[],
     private readonly hashes: Map<string, string>,
     readonly modelSource?: string,
-  ) {}
+    storedModel?: { modelId: string; dim: number },
+  ) {
+    this.storedModel = storedModel ?? { modelId: encoder!.modelId, dim: encoder!.dim };
+  }
+
+  /** The embedder, or a clear error for an index opened for BM25 alone. */
+  private get embedder(): Embedder {
+    if (!this.encoder)
+      throw new Error('this index was opened without a model (BM25 only): load it with its model to embed');
+    return this.encoder;
+  }
+
+  private get faissReady(): FaissIndex {
+    if (!this.faissIndex) {
+      this.faissIndex = this.faissLoader!();
+      this.faissLoader = null;
+    }
+    return this.faissIndex;
+  }
 
   /** Embeds the snippets with `embedder` and indexes them. */
   static async build(
@@ -106,41 +155,57 @@ export class CodeIndex {
     return { ...rest, snippets: slots.filter((s) => s !== null).length, slots: slots.length };
   }
 
-  /** Opens an index file; refuses an embedder other than the one that built it. */
-  static load(file: string, embedder: Embedder): CodeIndex {
+  /**
+   * Opens an index file; refuses an embedder other than the one that built it. With `null` the index is
+   * opened for BM25 alone (no model is loaded; dense search and adding snippets are refused). The faiss
+   * index and BM25 are made from the file's bytes on their first use.
+   */
+  static load(file: string, embedder: Embedder | null): CodeIndex {
     const { header, faissBytes, vectors, bm25Bytes } = readIndexFile(file);
-    if (header.modelId !== embedder.modelId || header.dim !== embedder.dim) {
+    if (embedder && (header.modelId !== embedder.modelId || header.dim !== embedder.dim)) {
       throw new ModelMismatchError(file, header, embedder);
     }
     const rows = Array.from({ length: header.slots.length }, (_, i) =>
       vectors.subarray(i * header.dim, (i + 1) * header.dim),
     );
-    let index: FaissIndex;
-    if (isFlat(header.factory)) {
-      index = faiss().Index.fromBuffer(flatInnerProductBytes(header.dim, vectors));
-    } else {
-      index = faiss().Index.fromBuffer(Buffer.from(faissBytes));
-    }
-    if (index.ntotal() !== rows.length) {
-      throw new Error(
-        `${file}: the faiss index holds ${index.ntotal()} vectors but the file lists ${rows.length}`,
-      );
-    }
     const hashes = new Map(Object.entries(header.fileHashes));
     const loaded = new CodeIndex(
       embedder,
-      index,
+      null,
       header.factory,
       header.searchParams,
       header.slots,
       rows,
       hashes,
       header.modelSource,
+      { modelId: header.modelId, dim: header.dim },
     );
-    if (header.bm25) {
-      loaded.bm25 = { index: Bm25Index.fromBytes(bm25Bytes, `${file} (BM25)`), slots: header.bm25.slots };
-    }
+    loaded.faissLoader = () => {
+      const index = isFlat(header.factory)
+        ? faiss().Index.fromBuffer(flatInnerProductBytes(header.dim, vectors))
+        : faiss().Index.fromBuffer(Buffer.from(faissBytes));
+      if (index.ntotal() !== rows.length) {
+        throw new Error(
+          `${file}: the faiss index holds ${index.ntotal()} vectors but the file lists ${rows.length}`,
+        );
+      }
+      return index;
+    };
+    for (const [path, stamp] of Object.entries(header.fileStamps ?? {})) loaded.stamps.set(path, stamp);
+    loaded.root = header.root;
+    if (header.bm25) loaded.bm25Stored = { bytes: bm25Bytes, slots: header.bm25.slots, file };
     return loaded;
+  }
+
+  /**
+   * Gives an index opened without a model (load(file, null)) the model that built it, once its header said
+   * which: `secora search` reads the file once. Another model: ModelMismatchError.
+   */
+  attach(embedder: Embedder, file = 'this index'): this {
+    if (embedder.modelId !== this.storedModel.modelId || embedder.dim !== this.storedModel.dim)
+      throw new ModelMismatchError(file, this.storedModel, embedder);
+    this.encoder = embedder;
+    return this;
   }
 
   /** The faiss factory string of the index ('Flat', 'HNSW32,Flat', …). */
@@ -149,11 +214,11 @@ export class CodeIndex {
   }
 
   get modelId(): string {
-    return this.embedder.modelId;
+    return this.storedModel.modelId;
   }
 
   get dim(): number {
-    return this.embedder.dim;
+    return this.storedModel.dim;
   }
 
   /** Live snippets (removed ones excluded). */
@@ -176,8 +241,16 @@ export class CodeIndex {
     return this.hashes;
   }
 
-  setFileHash(path: string, hash: string): void {
+  /** Records a file's content hash, and optionally its [mtime, size] when hashed. */
+  setFileHash(path: string, hash: string, stamp?: FileStamp): void {
     this.hashes.set(path, hash);
+    if (stamp) this.stamps.set(path, stamp);
+    else this.stamps.delete(path);
+  }
+
+  /** The [mtime, size] recorded with a file's hash, if any. */
+  fileStamp(path: string): FileStamp | undefined {
+    return this.stamps.get(path);
   }
 
   /** Embeds and adds snippets. */
@@ -192,10 +265,10 @@ export class CodeIndex {
       options.batchSize,
       options.onProgress,
     );
-    addRows(this.faissIndex, rows);
+    addRows(this.faissReady, rows);
     this.slots.push(...snippets);
     this.vectors.push(...rows);
-    this.bm25 = null;
+    this.dropBm25();
   }
 
   /** Removes every snippet of a file (and its hash); returns how many were removed. */
@@ -208,8 +281,9 @@ export class CodeIndex {
       }
     });
     this.hashes.delete(path);
+    this.stamps.delete(path);
     if (removed > 0) {
-      this.bm25 = null;
+      this.dropBm25();
       if (this.slots.length - this.size > this.slots.length / 4) this.compact();
     }
     return removed;
@@ -232,11 +306,17 @@ export class CodeIndex {
     const live = this.slots.flatMap((s, i) => (s ? [i] : []));
     const vectors = live.map((i) => this.vectors[i]!);
     this.faissIndex = buildFaiss(this.dim, factory, vectors, searchParams);
+    this.faissLoader = null;
     this.kind = factory;
     this.searchParams = searchParams;
     this.slots = live.map((i) => this.slots[i]!);
     this.vectors = vectors;
+    this.dropBm25();
+  }
+
+  private dropBm25(): void {
     this.bm25 = null;
+    this.bm25Stored = null;
   }
 
   /** Writes the index to `file` atomically (temporary file + rename). */
@@ -256,47 +336,55 @@ export class CodeIndex {
       fileHashes: Object.fromEntries(this.hashes),
       bm25: null,
     };
+    if (this.stamps.size > 0) header.fileStamps = Object.fromEntries(this.stamps);
+    if (this.root !== undefined) header.root = this.root;
     if (this.modelSource !== undefined) header.modelSource = this.modelSource;
-    const faissBytes = isFlat(this.kind) ? Buffer.alloc(0) : this.faissIndex.toBuffer();
+    const faissBytes = isFlat(this.kind) ? Buffer.alloc(0) : this.faissReady.toBuffer();
     const bm25 = this.lexical();
     const bm25Bytes = bm25.index.toBytes();
     header.bm25 = { slots: bm25.slots, bytes: bm25Bytes.length };
     writeIndexFile(file, { header, faissBytes, vectors, bm25Bytes });
   }
 
-  /** The query embedded by the index's model, then searched (dense, or fused with BM25). */
+  /**
+   * The query embedded by the index's model, then searched (dense, or fused with BM25); or ranked by BM25
+   * alone with mode 'bm25'. mode 'hybrid' without `hybrid` fuses by reciprocal rank.
+   */
   async search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
     const k = options.k ?? 10;
+    const filter = filterOf(options);
+    if (options.mode === 'bm25') return this.searchBm25(query, k, filter);
+    const hybrid =
+      options.mode === 'dense' ? false : (options.hybrid ?? (options.mode === 'hybrid' && 'rrf'));
     const [vector] = await this.embedder.embed([query]);
     if (!vector || vector.length !== this.dim)
       throw new Error(`embedder ${this.modelId} returned no ${this.dim}-wide row`);
-    if (!options.hybrid) return this.searchVector(vector, k, options.language);
+    if (!hybrid) return this.searchVector(vector, k, filter);
     const pool = Math.max(50, 5 * k);
-    const dense = this.searchVector(vector, pool, options.language).map((h) => ({
+    const dense = this.searchVector(vector, pool, filter).map((h) => ({
       id: h.id,
       score: h.score,
     }));
-    const lexical = this.searchBm25(query, pool, options.language).map((h) => ({ id: h.id, score: h.score }));
+    const lexical = this.searchBm25(query, pool, filter).map((h) => ({ id: h.id, score: h.score }));
     const fused =
-      options.hybrid === 'weighted' ? weightedFusion(dense, lexical) : reciprocalRankFusion([dense, lexical]);
+      hybrid === 'weighted' ? weightedFusion(dense, lexical) : reciprocalRankFusion([dense, lexical]);
     return fused.slice(0, k).map(({ id, score }) => ({ ...this.slots[id]!, score, id }));
   }
 
-  /** The k nearest live snippets to a normalized vector (optionally of one language), best first. */
-  searchVector(vector: Float32Array, k: number, language?: string): SearchHit[] {
-    const total = this.faissIndex.ntotal();
+  /** The k nearest live snippets to a normalized vector (optionally of one language, or filtered), best first. */
+  searchVector(vector: Float32Array, k: number, language?: SnippetFilter): SearchHit[] {
+    const total = this.faissReady.ntotal();
     if (k <= 0 || total === 0) return [];
     const query = Array.from(vector);
     // Tombstones and the language filter hide some results: widen the search until k are found or all are seen.
     let want = Math.min(total, k + (this.slots.length - this.size));
     for (;;) {
-      const { labels, distances } = this.faissIndex.search(query, want);
+      const { labels, distances } = this.faissReady.search(query, want);
       const hits: SearchHit[] = [];
       for (let i = 0; i < labels.length && hits.length < k; i++) {
         const id = labels[i]!;
         const s = id >= 0 ? this.slots[id] : null;
-        if (s && (language === undefined || s.language === language))
-          hits.push({ ...s, score: distances[i]!, id });
+        if (s && keeps(language, s)) hits.push({ ...s, score: distances[i]!, id });
       }
       if (hits.length >= k || want >= total) return hits;
       want = Math.min(total, want * 4);
@@ -305,6 +393,11 @@ export class CodeIndex {
 
   /** BM25 over the live snippets: as loaded, or built on first use after a change. */
   private lexical(): { index: Bm25Index; slots: number[] } {
+    if (!this.bm25 && this.bm25Stored) {
+      const { bytes, slots, file } = this.bm25Stored;
+      this.bm25 = { index: Bm25Index.fromBytes(bytes, `${file} (BM25)`), slots };
+      this.bm25Stored = null;
+    }
     if (!this.bm25) {
       const slots = this.slots.flatMap((s, i) => (s ? [i] : []));
       this.bm25 = { index: new Bm25Index(slots.map((i) => this.slots[i]!.code)), slots };
@@ -313,13 +406,13 @@ export class CodeIndex {
   }
 
   /** The k best live snippets for `query` by BM25 (stored in the index file, or built after a change). */
-  searchBm25(query: string, k: number, language?: string): SearchHit[] {
+  searchBm25(query: string, k: number, language?: SnippetFilter): SearchHit[] {
     const { index, slots } = this.lexical();
     const hits: SearchHit[] = [];
     for (const { doc, score } of index.search(query, language === undefined ? k : index.size)) {
       const id = slots[doc]!;
       const s = this.slots[id]!;
-      if (language !== undefined && s.language !== language) continue;
+      if (!keeps(language, s)) continue;
       hits.push({ ...s, score, id });
       if (hits.length === k) break;
     }

@@ -34,6 +34,10 @@ export interface IndexHeader {
   slots: (Snippet | null)[];
   /** Content hash (sha256, hex) of each indexed file, for incremental re-indexing. */
   fileHashes: Record<string, string>;
+  /** Each indexed file's [mtime in ms, size] when hashed: an unchanged stamp skips reading it again. */
+  fileStamps?: Record<string, [number, number]>;
+  /** The absolute folder the snippets' paths are relative to, when built from a folder. */
+  root?: string;
   /** The stored BM25 index: the slot of each of its documents, and its length in bytes at the file's end. */
   bm25: { slots: number[]; bytes: number } | null;
 }

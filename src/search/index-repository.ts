@@ -1,34 +1,56 @@
-// `secora index` as a library call: mine every function of a repository, hash each file, and build the
-// index, or update an existing one by re-embedding only the files whose content changed.
+// `secora index` as a library call: walk a repository, find the files that changed since the last run (by
+// [mtime, size], then by content hash, before anything is parsed), mine the functions of those files only,
+// and build the index or update the existing one. When nothing changed, the index file is left untouched.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { mineFunctions } from '../data/miner/mine.js';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { languageOfFile } from '../data/miner/languages.js';
+import { MINER_VERSION, mineFunctions } from '../data/miner/mine.js';
+import { emptyReport, type FileSkip } from '../data/miner/report.js';
+import { type SourceFile, walkRoot } from '../data/miner/walk.js';
 import type { CodeRecord } from '../data/record.js';
 import type { Embedder } from '../model/embedder.js';
 import { factoryAfterUpdate } from './choose-factory.js';
-import { CodeIndex, type CodeIndexOptions } from './code-index.js';
+import { CodeIndex, type CodeIndexOptions, type FileStamp, ModelMismatchError } from './code-index.js';
 import { planReindex, type ReindexPlan } from './reindex-plan.js';
 import type { Snippet } from './snippet.js';
 
-export interface IndexRepositoryOptions
-  extends Pick<CodeIndexOptions, 'factory' | 'batchSize' | 'onProgress'> {
+/** The steps of an indexing run, in order, as progress reports them. */
+export type IndexPhase = 'walk' | 'check' | 'parse' | 'embed' | 'faiss' | 'save';
+
+export interface IndexRepositoryOptions extends Pick<CodeIndexOptions, 'factory' | 'batchSize'> {
   /** The index file: read first when it exists (incremental), then written. */
   out: string;
   /** Ignore an existing index file and build from scratch. */
   rebuild?: boolean;
   /** Where the embedder's model came from, recorded for `secora search`. */
   modelSource?: string;
+  /** Files larger than this are skipped as huge (default 1 MB). */
+  maxFileBytes?: number;
+  /** Told of every file or folder skipped, with the reason. */
+  onSkip?: (reason: FileSkip, path: string) => void;
+  /** Progress of each step: `done` of `total` (undefined while walking). */
+  onProgress?: (phase: IndexPhase, done: number, total: number | undefined) => void;
 }
 
 export interface IndexRepositoryResult {
-  index: CodeIndex;
+  /** The index, or undefined when nothing changed (the file was not read beyond its header). */
+  index: CodeIndex | undefined;
   plan: ReindexPlan;
+  /** Functions and files in the index, its faiss kind and model. */
+  functions: number;
+  files: number;
+  factory: string;
+  modelId: string;
   /** Functions embedded in this run. */
   embedded: number;
   /** Whether an existing index was updated (false: built from scratch). */
   incremental: boolean;
-  /** Seconds spent mining and hashing the files. */
+  /** Whether the index file was left as it was (nothing changed). */
+  untouched: boolean;
+  /** Files and folders skipped, by reason (only among the files that were parsed). */
+  skipped: Record<FileSkip, number>;
+  /** Seconds spent walking, checking and mining the files. */
   mineSeconds: number;
   /** Seconds spent embedding and indexing (the rest of the run). */
   indexSeconds: number;
@@ -51,47 +73,183 @@ export function contentHash(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
+function stampOf(file: string): FileStamp {
+  const st = statSync(file);
+  return [st.mtimeMs, st.size];
+}
+
+/** What the last run recorded: content hashes and stamps per file, and the model and kind. */
+interface Recorded {
+  hashes: ReadonlyMap<string, string>;
+  stamps: ReadonlyMap<string, FileStamp>;
+  modelId: string;
+  dim: number;
+  factory: string;
+  functions: number;
+}
+
+function recorded(file: string): Recorded {
+  const header = CodeIndex.describe(file);
+  return {
+    hashes: new Map(Object.entries(header.fileHashes)),
+    stamps: new Map(Object.entries(header.fileStamps ?? {})),
+    modelId: header.modelId,
+    dim: header.dim,
+    factory: header.factory,
+    functions: header.snippets,
+  };
+}
+
 export async function indexRepository(
-  root: string,
+  rootDir: string,
   embedder: Embedder,
   options: IndexRepositoryOptions,
 ): Promise<IndexRepositoryResult> {
+  const root = resolve(rootDir);
   const started = performance.now();
-  const byFile = new Map<string, Snippet[]>();
-  // The repo layout keeps every path relative to root, which is where the content hashes read from.
-  for await (const record of mineFunctions({ dir: root, layout: 'repo' }, { documentedOnly: false })) {
-    const list = byFile.get(record.path) ?? [];
-    list.push(snippetOf(record));
-    byFile.set(record.path, list);
+  const progress = options.onProgress ?? (() => {});
+  const report = emptyReport(MINER_VERSION);
+  const skip = (reason: FileSkip, path: string) => {
+    report.skipped[reason]++;
+    options.onSkip?.(reason, path);
+  };
+
+  const files: SourceFile[] = [];
+  for await (const file of walkRoot({ dir: root, layout: 'repo' }, skip)) {
+    if (languageOfFile(file.path)) files.push(file);
+    if (files.length % 500 === 0) progress('walk', files.length, undefined);
   }
-  const hashes = new Map([...byFile.keys()].map((path) => [path, contentHash(join(root, path))]));
+  progress('walk', files.length, undefined);
+
+  const before = !options.rebuild && existsSync(options.out) ? recorded(options.out) : undefined;
+  if (before && (before.modelId !== embedder.modelId || before.dim !== embedder.dim))
+    throw new ModelMismatchError(options.out, before, embedder);
+
+  // A file whose [mtime, size] is as recorded is unchanged without reading it; else its content hash decides.
+  const hashes = new Map<string, string>();
+  const stamps = new Map<string, FileStamp>();
+  const toParse: SourceFile[] = [];
+  files.forEach((file, i) => {
+    const stamp = stampOf(file.abs);
+    stamps.set(file.path, stamp);
+    const old = before?.hashes.get(file.path);
+    const oldStamp = before?.stamps.get(file.path);
+    if (old !== undefined && oldStamp?.[0] === stamp[0] && oldStamp[1] === stamp[1])
+      hashes.set(file.path, old);
+    else {
+      const hash = contentHash(file.abs);
+      hashes.set(file.path, hash);
+      if (hash !== old) toParse.push(file);
+    }
+    if (i % 500 === 0) progress('check', i, files.length);
+  });
+  progress('check', files.length, files.length);
+
+  const byFile = new Map<string, Snippet[]>(toParse.map((f) => [f.path, []]));
+  // Files the miner would not read (huge, binary, minified…) get no hash: a later run looks at them again.
+  const unread = new Set<string>();
+  const onMineSkip = (reason: FileSkip, path: string) => {
+    if (reason !== 'parseError') unread.add(path);
+    options.onSkip?.(reason, path);
+  };
+  let parsed = 0;
+  const records = mineFunctions(
+    { dir: root, layout: 'repo' },
+    {
+      documentedOnly: false,
+      files: toParse,
+      report,
+      maxFileBytes: options.maxFileBytes,
+      onSkip: onMineSkip,
+      onFile: () => progress('parse', parsed++, toParse.length),
+    },
+  );
+  for await (const record of records) byFile.get(record.path)!.push(snippetOf(record));
+  progress('parse', toParse.length, toParse.length);
+  for (const file of toParse) if (unread.has(file.abs)) hashes.delete(file.path);
   const mined = performance.now();
   const mineSeconds = (mined - started) / 1000;
   const seconds = () => ({ mineSeconds, indexSeconds: (performance.now() - mined) / 1000 });
+  const embedProgress = (done: number, total: number) => {
+    progress('embed', done, total);
+    if (done === total) progress('faiss', 0, undefined);
+  };
 
-  if (!options.rebuild && existsSync(options.out)) {
+  if (before) {
+    const plan = planReindex(before.hashes, hashes);
+    const kind = factoryAfterUpdate(before.factory, before.functions, options.factory);
+    const nothing = plan.added.length + plan.changed.length + plan.removed.length === 0;
+    if (nothing && kind === before.factory) {
+      return {
+        index: undefined,
+        plan,
+        functions: before.functions,
+        files: before.hashes.size,
+        factory: before.factory,
+        modelId: before.modelId,
+        embedded: 0,
+        incremental: true,
+        untouched: true,
+        skipped: report.skipped,
+        ...seconds(),
+      };
+    }
     const index = CodeIndex.load(options.out, embedder);
-    const plan = planReindex(index.fileHashes(), hashes);
     for (const path of [...plan.changed, ...plan.removed]) index.removePath(path);
     const fresh = [...plan.changed, ...plan.added];
-    const snippets = fresh.flatMap((path) => byFile.get(path)!);
-    await index.add(snippets, options);
-    for (const path of fresh) index.setFileHash(path, hashes.get(path)!);
-    const kind = factoryAfterUpdate(index.factory, index.size, options.factory);
-    if (kind !== index.factory) index.rebuildAs(kind);
+    const snippets = fresh.flatMap((path) => byFile.get(path) ?? []);
+    await index.add(snippets, { batchSize: options.batchSize, onProgress: embedProgress });
+    // Unchanged files get their new stamps too, so that a touched file is not read again next time.
+    for (const [path, hash] of hashes) index.setFileHash(path, hash, stamps.get(path));
+    const after = factoryAfterUpdate(index.factory, index.size, options.factory);
+    if (after !== index.factory) {
+      progress('faiss', 0, undefined);
+      index.rebuildAs(after);
+    }
+    index.root = root;
+    progress('save', 0, undefined);
     index.save(options.out);
-    return { index, plan, embedded: snippets.length, incremental: true, ...seconds() };
+    return {
+      index,
+      plan,
+      ...summary(index),
+      embedded: snippets.length,
+      incremental: true,
+      untouched: false,
+      skipped: report.skipped,
+      ...seconds(),
+    };
   }
 
   const snippets = [...byFile.values()].flat();
   const index = await CodeIndex.build(embedder, snippets, {
     factory: options.factory,
     batchSize: options.batchSize,
-    onProgress: options.onProgress,
+    onProgress: embedProgress,
     modelSource: options.modelSource,
   });
-  for (const [path, hash] of hashes) index.setFileHash(path, hash);
+  for (const [path, hash] of hashes) index.setFileHash(path, hash, stamps.get(path));
+  index.root = root;
+  progress('save', 0, undefined);
   index.save(options.out);
   const plan = planReindex(new Map(), hashes);
-  return { index, plan, embedded: snippets.length, incremental: false, ...seconds() };
+  return {
+    index,
+    plan,
+    ...summary(index),
+    embedded: snippets.length,
+    incremental: false,
+    untouched: false,
+    skipped: report.skipped,
+    ...seconds(),
+  };
+}
+
+function summary(index: CodeIndex) {
+  return {
+    functions: index.size,
+    files: index.fileHashes().size,
+    factory: index.factory,
+    modelId: index.modelId,
+  };
 }

@@ -14,7 +14,7 @@ import { distEnvFrom } from '../dist/env.js';
 import { chooseBackend, ProcessGroup } from '../dist/process-group.js';
 import { pairsByLanguage } from '../eval/evaluate-model.js';
 import type { EncoderConfig } from '../model/config.js';
-import { Encoder, type EncoderOptions, type TrainStepResult } from '../model/encoder.js';
+import { Encoder, type EncoderOptions, setDeterministic, type TrainStepResult } from '../model/encoder.js';
 import { native } from '../native.js';
 import { CodeIndex } from '../search/code-index.js';
 import { snippetOf } from '../search/index-repository.js';
@@ -97,7 +97,15 @@ function runName(config: TrainConfig, configFile: string): string {
 /** The data set's folder and format: the embedded default corpus is mined on first use. */
 async function corpusOf(config: TrainConfig, log: (l: string) => void) {
   if (config.data.source === 'default') {
-    const corpus = await defaultCorpus({ log });
+    // defaultCorpus logs only when it mines: say once that this is a one-time build, and its cost.
+    let told = false;
+    const corpus = await defaultCorpus({
+      log: (line) => {
+        log(line);
+        if (!told) log('  (a one-time build of about 1-2 minutes on 2 cores; every later run reuses it)');
+        told = true;
+      },
+    });
     if (corpus.built) log(`default corpus: mined into ${corpus.dir}`);
     return { format: 'codesearchnet' as const, path: corpus.dir };
   }
@@ -248,11 +256,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   // 5. The encoder: from the checkpoint, a Hugging Face folder, or new.
   const t = config.training;
+  // A process-wide switch (libtorch's global context): set before the encoder exists.
+  setDeterministic(config.deterministic);
   const encoderOptions: EncoderOptions = {
     device,
     seed: config.seed,
     precision: t.precision,
-    deterministic: config.deterministic,
     tokenizer: tokenizer.native,
     optimizer: { weightDecay: t.weight_decay, betas: [t.beta1, t.beta2], eps: t.eps },
     maxLength: Math.max(config.data.max_query_length, config.data.max_code_length),

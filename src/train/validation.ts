@@ -3,8 +3,7 @@
 
 import type { DataSource } from '../data/data-source.js';
 import type { CodeRecord } from '../data/record.js';
-import { type CsnScore, csnBm25Mrr, csnMrr, macroMrr } from '../eval/csn-protocol.js';
-import { type LanguagePairs, pairsByLanguage } from '../eval/evaluate-model.js';
+import { evaluateModel, type LanguagePairs, pairsByLanguage } from '../eval/evaluate-model.js';
 import type { Encoder } from '../model/encoder.js';
 
 /** The first `maxPerLanguage` pairs of each language of a split, in the source's stable order (streamed). */
@@ -36,12 +35,11 @@ export interface EvalReport {
   bm25Mrr?: number;
 }
 
-/** Chunks of distractors + 1; a split smaller than that is ranked as one smaller chunk (said in `candidates`). */
-function chunking(n: number, distractors: number, seed: number) {
-  const chunkSize = Math.max(2, Math.min(distractors + 1, n));
-  return { chunkSize, seed, incompleteChunk: 'drop' as const };
-}
-
+/**
+ * The model (and BM25) on the sets by CodeSearchNet's protocol, through the same evaluateModel as `secora eval`:
+ * chunks of distractors + 1 (a split smaller than that is one smaller chunk, said in `candidates`), the run's
+ * seed and token lengths. `secora eval` on a run's checkpoint reads the same settings from its config.yml.
+ */
 export async function evaluate(
   encoder: Encoder,
   sets: readonly LanguagePairs[],
@@ -53,32 +51,28 @@ export async function evaluate(
     bm25?: boolean;
   },
 ): Promise<EvalReport> {
-  const languages: LanguageScore[] = [];
-  const dense: CsnScore[] = [];
-  const lexical: CsnScore[] = [];
-  for (const set of sets) {
-    if (set.docstrings.length < 2) continue;
-    const opts = chunking(set.docstrings.length, options.distractors, options.seed);
-    const q = await encoder.embed(set.docstrings, { maxLength: options.maxQueryLength });
-    const c = await encoder.embed(set.codes, { maxLength: options.maxCodeLength });
-    const score = csnMrr(q, c, opts);
-    dense.push(score);
-    const entry: LanguageScore = {
-      language: set.language,
-      pairs: score.queries,
-      candidates: opts.chunkSize,
-      mrr: score.mrr,
-    };
-    if (options.bm25) {
-      const b = csnBm25Mrr(set.docstrings, set.codes, opts);
-      lexical.push(b);
-      entry.bm25Mrr = b.mrr;
-    }
-    languages.push(entry);
-  }
-  const report: EvalReport = { languages, mrr: macroMrr(dense) };
-  if (options.bm25) report.bm25Mrr = macroMrr(lexical);
-  return report;
+  const report = await evaluateModel(
+    encoder,
+    sets.filter((set) => set.docstrings.length >= 2),
+    {
+      chunkSize: options.distractors + 1,
+      seed: options.seed,
+      incompleteChunk: 'drop',
+      smallSplit: 'one-chunk',
+      maxQueryLength: options.maxQueryLength,
+      maxCodeLength: options.maxCodeLength,
+    },
+  );
+  const languages: LanguageScore[] = report.languages.map((l) => ({
+    language: l.language,
+    pairs: l.csn.model.queries,
+    candidates: l.candidates,
+    mrr: l.csn.model.mrr,
+    ...(options.bm25 ? { bm25Mrr: l.csn.bm25.mrr } : {}),
+  }));
+  const out: EvalReport = { languages, mrr: report.macro.csn.model };
+  if (options.bm25) out.bm25Mrr = report.macro.csn.bm25;
+  return out;
 }
 
 export function formatEvalReport(title: string, r: EvalReport): string {

@@ -23,6 +23,8 @@ export interface ExtractedFunction {
   isConstructor: boolean;
   /** A constructor that only stores its parameters, or is shorter than 3 lines. */
   trivialConstructor: boolean;
+  /** Whether tree-sitter found a syntax error inside the function (its text may be cut wrong). */
+  hasError: boolean;
 }
 
 /** A function expression counts when one of these names it (the node holding the name is the code). */
@@ -233,6 +235,7 @@ export function extractFunctions(root: Node, source: string, spec: LanguageSpec)
       normalizedCode,
       isConstructor,
       trivialConstructor: isConstructor && isTrivialConstructor(fn, spec, docNode, code),
+      hasError: codeNode.hasError,
     });
   }
   return found;

@@ -1,5 +1,7 @@
 // Which files the miner reads: pure rules over paths and contents (vendored, test, minified, generated,
 // binary, non-UTF-8). The walk and the miner apply them and count what each rule skipped.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** Folders holding someone else's code, or tool output: never mined inside a tree. */
 const VENDORED_DIRS = new Set([
@@ -15,11 +17,16 @@ const VENDORED_DIRS = new Set([
   'site-packages',
   'dist-packages',
   '__pycache__',
-  'venv',
 ]);
 
+/** By name alone; a virtual environment is recognized by its pyvenv.cfg (isVirtualEnv), whatever its name. */
 export function isVendoredDir(name: string): boolean {
   return VENDORED_DIRS.has(name) || name.startsWith('.'); // hidden: .git, .venv, .tox, caches
+}
+
+/** A Python virtual environment: a folder holding pyvenv.cfg (the standard library's venv/ package does not). */
+export function isVirtualEnv(dir: string): boolean {
+  return existsSync(join(dir, 'pyvenv.cfg'));
 }
 
 const TEST_DIR = /^(tests?|__tests__|specs?|\w+_tests?)$/i;

@@ -16,13 +16,20 @@ import {
 } from './file-rules.js';
 import { parserFor } from './grammars.js';
 import { type LanguageSpec, languageOfFile, type MinedLanguage } from './languages.js';
-import { countKept, countSkip, emptyReport, type FunctionFilter, type MineReport } from './report.js';
+import {
+  countKept,
+  countSkip,
+  emptyReport,
+  type FileSkip,
+  type FunctionFilter,
+  type MineReport,
+} from './report.js';
 import { DEFAULT_RATIOS, type SplitRatios, splitOf } from './split.js';
 import { codeTokens, docstringTokens, wordCount } from './tokens.js';
 import { type MineRoot, type SourceFile, walkRoot } from './walk.js';
 
 /** Bump when the miner's output for the same input changes: it keys the cached default corpus. */
-export const MINER_VERSION = '3';
+export const MINER_VERSION = '4';
 
 export interface MineOptions {
   /**
@@ -46,6 +53,17 @@ export interface MineOptions {
   report?: MineReport;
   /** Hashes of normalized code already kept: deduplication across calls. */
   seen?: Set<string>;
+  /** The files to mine, already walked (default: walk the root). */
+  files?: Iterable<SourceFile> | AsyncIterable<SourceFile>;
+  /** Told of every file or folder skipped, with the reason (the report keeps only the first few). */
+  onSkip?: (reason: FileSkip, path: string) => void;
+  /** Told of every file read, before it is parsed (progress). */
+  onFile?: (file: SourceFile) => void;
+  /**
+   * A file with syntax errors: keep the functions tree-sitter parsed without error (and report the file as
+   * a parse error with how many were kept), instead of skipping the whole file. Default: !documentedOnly.
+   */
+  keepPartial?: boolean;
 }
 
 const DEFAULTS = {
@@ -140,18 +158,24 @@ export async function* mineFunctions(
   const settings: Settings = { ...DEFAULTS, ...definedOnly(options), languages: options.languages };
   const report = options.report ?? emptyReport(MINER_VERSION);
   const seen = options.seen ?? new Set<string>();
-  const files = walkRoot(root, (reason, path) => countSkip(report, reason, path));
+  const skip = (reason: FileSkip, path: string) => {
+    countSkip(report, reason, path);
+    options.onSkip?.(reason, path);
+  };
+  const keepPartial = options.keepPartial ?? !settings.documentedOnly;
+  const files = options.files ?? walkRoot(root, skip);
   for await (const file of files) {
     const spec = languageOfFile(file.path);
     if (!spec || (settings.languages && !settings.languages.includes(spec.language))) continue;
     if (settings.documentedOnly && isTestPath(file.path)) {
-      countSkip(report, 'testFile', file.abs);
+      skip('testFile', file.abs);
       continue;
     }
     report.files.read++;
+    options.onFile?.(file);
     const text = await readSource(file, settings);
     if (typeof text !== 'string') {
-      countSkip(report, text.skip, file.abs);
+      skip(text.skip, file.abs);
       continue;
     }
     const parser = await parserFor(spec.grammar);
@@ -160,17 +184,24 @@ export async function* mineFunctions(
     const progressCallback = (() => performance.now() > deadline) as () => void;
     const tree = parser.parse(text, null, { progressCallback });
     if (!tree) {
-      countSkip(report, 'parseError', `${file.abs}: parse timed out`);
+      skip('parseError', `${file.abs}: parse timed out`);
       continue;
     }
     try {
+      let functions = extractFunctions(tree.rootNode, text, spec);
       if (tree.rootNode.hasError) {
-        countSkip(report, 'parseError', `${file.abs}:${firstErrorLine(tree.rootNode)}`);
-        continue;
+        const where = `${file.abs}:${firstErrorLine(tree.rootNode)}`;
+        if (!keepPartial) {
+          skip('parseError', where);
+          continue;
+        }
+        const clean = functions.filter((fn) => !fn.hasError);
+        skip('parseError', `${where} (kept ${clean.length} of ${functions.length} functions)`);
+        functions = clean;
       }
       report.files.parsed[spec.language] = (report.files.parsed[spec.language] ?? 0) + 1;
       const sha = createHash('sha1').update(text).digest('hex');
-      for (const fn of extractFunctions(tree.rootNode, text, spec)) {
+      for (const fn of functions) {
         report.functions.found++;
         const filter = filterOf(fn, settings, seen);
         if (filter) {

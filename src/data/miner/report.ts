@@ -74,7 +74,7 @@ export function countKept(report: MineReport, language: string, split: Split): v
 }
 
 /** The per-language/split table and the skip and filter counts, as `secora corpus` prints them. */
-export function formatReport(report: MineReport): string {
+export function formatReport(report: MineReport, cached = false): string {
   const rows = Object.entries(report.counts).sort(([a], [b]) => (a < b ? -1 : 1));
   const total = (c: Record<Split, number>) => c.train + c.valid + c.test;
   const pad = (s: string | number, n: number) => String(s).padStart(n);
@@ -100,6 +100,7 @@ export function formatReport(report: MineReport): string {
         `  ${reason}: ${examples.join(', ')}${report.skipped[reason] > examples.length ? ', …' : ''}`,
       );
   }
-  lines.push(`time: ${(report.elapsedMs / 1000).toFixed(1)} s`);
+  const seconds = (report.elapsedMs / 1000).toFixed(1);
+  lines.push(cached ? `time: cached (mining it took ${seconds} s)` : `time: ${seconds} s`);
   return lines.join('\n');
 }

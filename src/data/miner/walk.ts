@@ -5,7 +5,7 @@ import { type Dirent, existsSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
-import { isVendoredDir } from './file-rules.js';
+import { isVendoredDir, isVirtualEnv } from './file-rules.js';
 
 /**
  * How a root is cut into repositories:
@@ -96,7 +96,8 @@ async function* walkRepo(
     const childPath = path ? `${path}/${entry.name}` : entry.name;
     const abs = join(dir, entry.name);
     if (entry.isDirectory()) {
-      const ignored = isVendoredDir(entry.name) ? 'vendored' : ignoredBy(active, childPath, true);
+      const ignored =
+        isVendoredDir(entry.name) || isVirtualEnv(abs) ? 'vendored' : ignoredBy(active, childPath, true);
       if (ignored) onSkip(ignored, abs);
       else yield* walkRepo(abs, childPath, active, onSkip);
     } else if (entry.isFile()) {

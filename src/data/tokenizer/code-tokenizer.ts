@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { Tokenizer } from 'tokenizers';
+import type { HfTokenizer as Tokenizer } from '../../model/hf-tokenizer.js';
 import { trainBpe } from './bpe-trainer.js';
 import { type SequenceTemplates, templatesFromPostProcessor } from './sequence-template.js';
 import {
