@@ -18,6 +18,8 @@
 
 namespace secora::compat {
 
+constexpr bool kTorch2 = TORCH_VERSION_MAJOR >= 2;
+
 inline std::string torchVersion() { return TORCH_VERSION; }
 
 // Autocast is thread-local state: enable and disable it in the thread that runs the step.

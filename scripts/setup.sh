@@ -11,6 +11,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 packages=(build-essential cmake ninja-build pkg-config meson patchelf libfaiss-dev libopenblas-dev libgloo-dev)
+# The fixed corpora of `secora eval --questions` (Debian 12): the Python, Go and JDK standard libraries (unzip unpacks src.zip).
+packages+=(libpython3.11-stdlib golang-1.19-src openjdk-17-source unzip)
 # Debian's libtorch is only needed when no other libtorch was chosen.
 [ -n "${SECORA_TORCH_DIR:-}" ] || packages+=(libtorch-dev)
 
@@ -52,6 +54,8 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 fi
 
+# better-sqlite3 (the hyperparameter study) compiles its SQLite here, since install scripts are off.
+[ -f node_modules/better-sqlite3/build/Release/better_sqlite3.node ] || npm rebuild better-sqlite3
 bash scripts/build-faiss-node.sh
 bash scripts/build-native.sh
 npx tsc -p tsconfig.build.json

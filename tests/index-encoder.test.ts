@@ -71,7 +71,7 @@ describe('CodeIndex with the real Encoder', () => {
     const info = CodeIndex.describe(out);
     expect(info).toMatchObject({ dim: 8, modelSource: modelA, snippets: 2 });
 
-    const found = await run(searchCommand, ['read json file', '--index', out, '--json']);
+    const found = await run(searchCommand, ['read json file', '--index', out, '--mode', 'dense', '--json']);
     const hits = JSON.parse(found.stdout) as { name: string; score: number }[];
     expect(hits.map((h) => h.name).sort()).toEqual(['read_json', 'sort_list']);
     for (const h of hits) expect(Math.abs(h.score)).toBeLessThanOrEqual(1 + 1e-5);
@@ -87,8 +87,8 @@ describe('CodeIndex with the real Encoder', () => {
       await a.dispose();
       await b.dispose();
     }
-    await expect(run(searchCommand, ['read', '--index', out, '--model', modelB])).rejects.toThrow(
-      /cannot be searched with '\S+' \(dim 8\): use the model that built it/,
-    );
+    await expect(
+      run(searchCommand, ['read', '--index', out, '--mode', 'dense', '--model', modelB]),
+    ).rejects.toThrow(/cannot be searched with '\S+' \(dim 8\): use the model that built it/);
   });
 });

@@ -130,6 +130,11 @@ describe('secora index and secora search on a tiny repository', () => {
 
     const hybrid = await run(searchCommand, ['slug', '--index', out, '--hybrid', '-k', '1']);
     expect(hybrid.stdout).toMatch(/^util\/text\.py:1 {2}\S+ {2}slugify_title/);
+    const bm25 = await run(searchCommand, ['slugify', 'title', '--index', out, '--mode', 'bm25', '--json']);
+    expect((JSON.parse(bm25.stdout) as { name: string }[]).map((h) => h.name)).toEqual(['slugify_title']);
+    await expect(run(searchCommand, ['x', '--index', out, '--mode', 'fuzzy'])).rejects.toThrow(
+      "--mode must be dense, bm25 or hybrid, got 'fuzzy'",
+    );
 
     // Change one file, add one, delete one: only the changed and added files are embedded again.
     write(
@@ -174,14 +179,30 @@ describe('secora index and secora search on a tiny repository', () => {
     ]);
     expect(hnsw.stdout).toMatch(/updated .*: 4 functions from 3 files \(HNSW16,Flat,/);
     expect(hnsw.stdout).toMatch(/3 unchanged; mined in [\d.]+ s; 0 functions embedded/);
-    const after = await run(searchCommand, ['slug title', '--index', out, '--json', '-k', '10']);
+    // The model's ranking lists every live function (BM25 would list only those sharing a word).
+    const after = await run(searchCommand, [
+      'slug title',
+      '--index',
+      out,
+      '--mode',
+      'dense',
+      '--json',
+      '-k',
+      '10',
+    ]);
     const names = (JSON.parse(after.stdout) as { name: string }[]).map((h) => h.name).sort();
     expect(names).toEqual(['openSocketConnection', 'parse_iso_date', 'read_json_file', 'write_json_file']);
   });
 
   it('refuses another model and names a missing index', async () => {
-    await expect(run(searchCommand, ['x', '--index', out, '--model', 'hashing:128'])).rejects.toThrow(
+    await expect(
+      run(searchCommand, ['x', '--index', out, '--mode', 'dense', '--model', 'hashing:128']),
+    ).rejects.toThrow(
       /was built with model 'hashing-bag-of-subtokens\/v1\/dim=256' \(dim 256\); it cannot be searched with 'hashing-bag-of-subtokens\/v1\/dim=128'/,
+    );
+    // A model named without --mode is used (hybrid), not ignored by the words-only default.
+    await expect(run(searchCommand, ['x', '--index', out, '--model', 'hashing:128'])).rejects.toThrow(
+      /cannot be searched with 'hashing-bag-of-subtokens\/v1\/dim=128'/,
     );
     await expect(run(searchCommand, ['x', '--index', join(repo, 'nope')])).rejects.toThrow(
       /index file not found: .*nope/,

@@ -10,6 +10,7 @@ import { formatModelEval } from '../eval/format-eval.js';
 import { runProtocol } from '../eval/run-protocol.js';
 import { resolveModel } from '../search/resolve-model.js';
 import { parseCommandLine } from './args.js';
+import { EVAL_QUESTIONS_USAGE, evalQuestionsCommand } from './eval-questions.js';
 import type { CommandMain } from './run.js';
 
 export const EVAL_USAGE = `usage: secora eval <model dir|hashing> <data> [options]
@@ -27,9 +28,13 @@ export const EVAL_USAGE = `usage: secora eval <model dir|hashing> <data> [option
   --max N            at most N pairs per language
   --annotations CSV  CodeSearchNet's annotationStore.csv: graded retrieval with NDCG@10
   --out FILE         also write the JSON report to FILE (nothing is written without it)
-  --json             the JSON report on stdout (the table goes to stderr)`;
+  --json             the JSON report on stdout (the table goes to stderr)
+
+${EVAL_QUESTIONS_USAGE}`;
 
 export const evalCommand: CommandMain = async (argv) => {
+  // The real-questions evaluation and the fusion tuning take their own flags.
+  if (argv.some((a) => /^--(questions|tune-fusion)(=|$)/.test(a))) return evalQuestionsCommand(argv);
   const { values, positionals } = parseCommandLine(
     {
       args: argv,

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { CodeIndex } from '../search/code-index.js';
 import { type CollapsedHit, collapseHits } from '../search/collapse-hits.js';
+import { DEFAULT_FUSION, DEFAULT_SEARCH_MODE, formatFusion } from '../search/fusion.js';
 import { findIndexFor } from '../search/index-location.js';
 import { hashingSpec, resolveModel } from '../search/resolve-model.js';
 import { preview, type SearchHit } from '../search/snippet.js';
@@ -17,14 +18,17 @@ export const SEARCH_USAGE = `usage: secora search "query" [options]
   --index FILE          the index file (default: the index of this folder or the nearest folder above it
                         that 'secora index' indexed)
   -k N                  hits to show (default 10)
-  --mode M              dense (default: the model alone) | bm25 (words alone, no model loaded) | hybrid (both)
+  --mode M              bm25 (words alone, no model loaded) | dense (the model alone) | hybrid (both); default
+                        ${DEFAULT_SEARCH_MODE}: the best on the real questions (bench/RESULTS.md, "Questions")
   --hybrid              the same as --mode hybrid
-  --fusion F            how hybrid fuses the rankings: rrf (reciprocal rank, default) | weighted
+  --fusion F            how hybrid fuses the rankings: weighted (min-max scaled scores, ${formatFusion(DEFAULT_FUSION)}
+                        by default, tuned on validation data) | rrf (reciprocal rank, k 60)
   --lang L              only functions of this language (python, javascript, …)
   --path GLOB           only files matching the glob (src/**, *.py; without a slash it matches file names)
   --context N           show the whole function and N lines around it, from the file on disk
   --all                 do not fold copies of the same code into one hit
-  --model DIR           the model to embed the query (default: the one that built the index)
+  --model DIR           the model to embed the query (default: the one that built the index); without
+                        --mode it implies --mode hybrid
   --server URL          ask this 'secora serve' first (default $SECORA_SERVER or http://127.0.0.1:7700;
                         it is used only when it serves the same index file)
   --no-server           never ask a server
@@ -83,7 +87,7 @@ export const searchCommand: CommandMain = async (argv) => {
         lang: { type: 'string' },
         mode: { type: 'string' },
         hybrid: { type: 'boolean', default: false },
-        fusion: { type: 'string', default: 'rrf' },
+        fusion: { type: 'string', default: DEFAULT_FUSION.method },
         path: { type: 'string' },
         context: { type: 'string' },
         all: { type: 'boolean', default: false },
@@ -108,7 +112,8 @@ export const searchCommand: CommandMain = async (argv) => {
   const fusion = values.fusion;
   if (fusion !== 'rrf' && fusion !== 'weighted')
     throw new Error(`--fusion must be rrf or weighted, got '${fusion}'`);
-  const mode = values.mode ?? (values.hybrid ? 'hybrid' : 'dense');
+  // A model named without a mode means the user wants it used: hybrid, not the words-only default.
+  const mode = values.mode ?? (values.hybrid || values.model !== undefined ? 'hybrid' : DEFAULT_SEARCH_MODE);
   if (mode !== 'dense' && mode !== 'bm25' && mode !== 'hybrid')
     throw new Error(`--mode must be dense, bm25 or hybrid, got '${mode}'`);
   const context = values.context === undefined ? undefined : integer('--context', values.context, 0);
@@ -124,7 +129,8 @@ export const searchCommand: CommandMain = async (argv) => {
   let root = dirname(file);
 
   let hits: SearchHit[] | undefined;
-  if (!values['no-server'] && values.model === undefined && fusion === 'rrf') {
+  // A server fuses by the default fusion.
+  if (!values['no-server'] && values.model === undefined && fusion === DEFAULT_FUSION.method) {
     hits = await searchViaServer(serverUrl(values.server), file, {
       query,
       k: Math.min(want, SERVER_MAX_K),

@@ -3,6 +3,7 @@ import { formatDoctor, runDoctor } from '../doctor.js';
 import { packageVersion, parseCommandLine } from './args.js';
 import { corpus } from './corpus.js';
 import { evalCommand } from './eval.js';
+import { hparamCommand } from './hparam.js';
 import { indexCommand } from './index-cmd.js';
 import type { CommandMain } from './run.js';
 import { searchCommand } from './search.js';
@@ -16,6 +17,8 @@ commands:
   index [dir] [--model DIR] [--out FILE]   index every function of a repository (again: only changed files)
   search "query" [--index FILE] [-k 10] [--mode hybrid|dense|bm25] [--json]   the best functions for a question
   eval <model dir> <data> [--corpus] [--annotations CSV]   CodeSearchNet MRR per language, BM25 beside it
+  eval --questions FILE [--model DIR]   real developer questions over the Python, Go and Java standard libraries
+  hparam run <search.yml> [--study FILE] [--resume] | show <study> [--json]   hyperparameter search
 
 'secora <command> --help' lists every option of a command.`;
 
@@ -47,6 +50,7 @@ const commands: Record<string, CommandMain> = {
   index: indexCommand,
   search: searchCommand,
   eval: evalCommand,
+  hparam: hparamCommand,
 };
 
 export const main: CommandMain = async (argv) => {

@@ -4,6 +4,7 @@ import { ConfigError, configHelp } from '../config/config.js';
 import { distEnvFrom } from '../dist/env.js';
 import { launch } from '../dist/launcher.js';
 import { packageRoot } from '../native.js';
+import { DivergedError, EXIT } from '../train/run-result.js';
 import { StopRequest } from '../train/stop-signal.js';
 import { train } from '../train/trainer.js';
 import { packageVersion, parseCommandLine } from './args.js';
@@ -24,7 +25,9 @@ const USAGE = `usage: secora-train <config.yml> [options]
                        CUDA); without it, MASTER_ADDR/MASTER_PORT/WORLD_SIZE/RANK set by torchrun or srun are used
   --master-port P      the rendezvous port of --nproc-per-node (default: a free one)
 
-Ctrl-C (SIGINT) or SIGTERM stops after the current step and writes a checkpoint; a second one exits at once.`;
+Ctrl-C (SIGINT) or SIGTERM stops after the current step and writes a checkpoint; a second one exits at once.
+The run folder's result.json says how it ended. Exit codes: 0 done, 1 error, 2 bad config, 3 diverged (NaN or
+training.max_loss), 130 stopped by a signal.`;
 
 export const main: CommandMain = async (argv) => {
   // --resume takes an optional value: a following word that is not a flag or the config file.
@@ -103,7 +106,7 @@ export const main: CommandMain = async (argv) => {
       stop,
     });
     // The other ranks of a data-parallel run have nothing to add to rank 0's summary.
-    if (result.rank !== 0) return result.stopped ? 130 : 0;
+    if (result.rank !== 0) return result.stopped ? EXIT.stopped : EXIT.ok;
     const best = result.best
       ? `best validation MRR ${result.best.mrr.toFixed(4)} at step ${result.best.step}`
       : 'no validation yet';
@@ -112,13 +115,17 @@ export const main: CommandMain = async (argv) => {
       process.stdout.write(
         `stopped by ${result.stopped}; continue with: secora-train ${configFile} --resume ${result.runDir}\n`,
       );
-      return 130;
+      return EXIT.stopped;
     }
-    return 0;
+    return EXIT.ok;
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
-      return 2;
+      return EXIT.config;
+    }
+    if (error instanceof DivergedError) {
+      process.stderr.write(`${error.message}: the run failed (result.json says so)\n`);
+      return EXIT.diverged;
     }
     // A worker of a data-parallel run leaves at once: its peers' threads must not keep it waiting.
     if (distEnvFrom() !== null) {

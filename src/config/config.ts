@@ -224,6 +224,13 @@ export const CONFIG_SCHEMA = {
         doc: 'optimizer steps (or epochs)',
       },
       max_grad_norm: { kind: 'number', default: 1, min: 0, doc: 'clip the global gradient norm (0: off)' },
+      max_loss: {
+        kind: 'number',
+        default: null,
+        nullable: true,
+        above: 0,
+        doc: 'a step loss above this (or NaN) ends the run as diverged (NaN always does)',
+      },
       precision: { kind: 'enum', values: ['fp32', 'bf16', 'fp16'], default: 'fp32', doc: 'fp16 needs CUDA' },
       log_interval: { kind: 'number', default: 10, integer: true, min: 1, doc: 'steps between metric lines' },
       gather_negatives: {
@@ -411,6 +418,33 @@ export function applyOverrides(raw: Record<string, unknown>, sets: string[], iss
   }
 }
 
+/** Validates a raw config mapping (overrides applied first): the typed config and every problem found. */
+function checkConfig(
+  raw: Record<string, unknown>,
+  sets: string[],
+): { config: TrainConfig; issues: SchemaIssue[] } {
+  const issues: SchemaIssue[] = [];
+  applyOverrides(raw, sets, issues);
+  const config: TrainConfig = applySchema(CONFIG_SCHEMA, raw, '', issues);
+  if (issues.length === 0) issues.push(...crossChecks(config));
+  return { config, issues };
+}
+
+/** Validates a config given as an object (a program's, not a file's); `source` names it in errors. */
+export function configFromObject(
+  raw: Record<string, unknown> | TrainConfig,
+  sets: string[] = [],
+  source = 'config object',
+): TrainConfig {
+  const { config, issues } = checkConfig(structuredClone(raw) as Record<string, unknown>, sets);
+  if (issues.length > 0)
+    throw new ConfigError(
+      source,
+      issues.map((i) => `${i.key}: ${i.message}`),
+    );
+  return config;
+}
+
 /** Parses and validates a config text. `file` names it in errors. */
 export function parseConfig(text: string, file: string, sets: string[] = []): TrainConfig {
   const lines = new LineCounter();
@@ -427,10 +461,7 @@ export function parseConfig(text: string, file: string, sets: string[] = []): Tr
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError(file, [`${file}:1: the config must be a mapping of keys to values`]);
   }
-  const issues: SchemaIssue[] = [];
-  applyOverrides(raw as Record<string, unknown>, sets, issues);
-  const config: TrainConfig = applySchema(CONFIG_SCHEMA, raw, '', issues);
-  if (issues.length === 0) issues.push(...crossChecks(config));
+  const { config, issues } = checkConfig(raw as Record<string, unknown>, sets);
   if (issues.length > 0) {
     const where = (key: string): string => {
       if (key.startsWith('--set')) return 'command line';

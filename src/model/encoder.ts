@@ -229,7 +229,8 @@ export class Encoder implements Embedder {
         this.config.padTokenId,
       );
       const flat = await this.embedTokens(batch);
-      for (let r = 0; r < batch.batchSize; r++) out.push(flat.slice(r * this.dim, (r + 1) * this.dim));
+      // Rows are views into the batch's one block (no copy per row); every user honours byteOffset.
+      for (let r = 0; r < batch.batchSize; r++) out.push(flat.subarray(r * this.dim, (r + 1) * this.dim));
     }
     return out;
   }

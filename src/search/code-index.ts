@@ -12,7 +12,7 @@ import { chooseFactory } from './choose-factory.js';
 import { addRows, buildFaiss, type FaissIndex, faiss, isFlat } from './faiss-build.js';
 import { flatInnerProductBytes } from './faiss-flat-bytes.js';
 import type { FaissSearchParams } from './faiss-search-params.js';
-import { reciprocalRankFusion, weightedFusion } from './fusion.js';
+import { DEFAULT_FUSION, type FusionSpec, fuse } from './fusion.js';
 import {
   INDEX_FORMAT_VERSION,
   type IndexHeader,
@@ -56,12 +56,23 @@ export interface SearchOptions {
   k?: number;
   /** Only snippets of this language. */
   language?: string;
-  /** Fuse with BM25: 'rrf' (reciprocal-rank fusion, k=60) or 'weighted' (min-max scaled, 0.5 each). */
+  /**
+   * Fuse with BM25: 'rrf' (reciprocal-rank fusion) or 'weighted' (min-max scaled scores), with the tuned
+   * constant of DEFAULT_FUSION when it is of that method (else k = 60, weight 0.5), or `fusion` when given.
+   */
   hybrid?: 'rrf' | 'weighted' | false;
   /** 'bm25' ranks by BM25 alone (no query embedding; works on an index opened without a model). */
   mode?: 'dense' | 'bm25' | 'hybrid';
   /** Only snippets whose path matches this glob (src/**, *.py, lib/). */
   path?: string;
+  /** The exact fusion of a hybrid search (overrides the method named by `hybrid`). */
+  fusion?: FusionSpec;
+}
+
+/** The fusion a hybrid search of this method uses: the tuned default when it is of that method. */
+export function fusionFor(method: 'rrf' | 'weighted'): FusionSpec {
+  if (DEFAULT_FUSION.method === method) return DEFAULT_FUSION;
+  return method === 'rrf' ? { method, k: 60 } : { method, weight: 0.5 };
 }
 
 /** Which snippets a search keeps: a language name, or any predicate. */
@@ -348,14 +359,16 @@ export class CodeIndex {
 
   /**
    * The query embedded by the index's model, then searched (dense, or fused with BM25); or ranked by BM25
-   * alone with mode 'bm25'. mode 'hybrid' without `hybrid` fuses by reciprocal rank.
+   * alone with mode 'bm25'. mode 'hybrid' without `hybrid` fuses by DEFAULT_FUSION.
    */
   async search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {
     const k = options.k ?? 10;
     const filter = filterOf(options);
     if (options.mode === 'bm25') return this.searchBm25(query, k, filter);
     const hybrid =
-      options.mode === 'dense' ? false : (options.hybrid ?? (options.mode === 'hybrid' && 'rrf'));
+      options.mode === 'dense'
+        ? false
+        : (options.hybrid ?? (options.mode === 'hybrid' && DEFAULT_FUSION.method));
     const [vector] = await this.embedder.embed([query]);
     if (!vector || vector.length !== this.dim)
       throw new Error(`embedder ${this.modelId} returned no ${this.dim}-wide row`);
@@ -366,8 +379,7 @@ export class CodeIndex {
       score: h.score,
     }));
     const lexical = this.searchBm25(query, pool, filter).map((h) => ({ id: h.id, score: h.score }));
-    const fused =
-      hybrid === 'weighted' ? weightedFusion(dense, lexical) : reciprocalRankFusion([dense, lexical]);
+    const fused = fuse(dense, lexical, options.fusion ?? fusionFor(hybrid));
     return fused.slice(0, k).map(({ id, score }) => ({ ...this.slots[id]!, score, id }));
   }
 

@@ -63,3 +63,49 @@ export function reciprocalRankFusionScores(scoreLists: readonly ArrayLike<number
   }
   return fused;
 }
+
+/** How the hybrid fuses: reciprocal ranks with constant k, or min-max scaled scores with the dense weight. */
+export type FusionSpec = { method: 'rrf'; k: number } | { method: 'weighted'; weight: number };
+
+/**
+ * The hybrid's fusion when none is asked for: the best of a grid on the validation split (docstring queries,
+ * python and go) with the quick stdlib model; bench/RESULTS.md, "Questions", has the grid and the command.
+ */
+export const DEFAULT_FUSION: FusionSpec = { method: 'weighted', weight: 0.6 };
+
+export const SEARCH_MODES = ['dense', 'hybrid', 'bm25'] as const;
+export type SearchMode = (typeof SEARCH_MODES)[number];
+
+/**
+ * What `secora search` ranks by when no mode is asked for: the best of the three on the real questions
+ * (bench/RESULTS.md, "Questions"). With the models trained so far BM25 alone wins there; rerun
+ * `secora eval --questions` with a new model and change this when it does not.
+ */
+export const DEFAULT_SEARCH_MODE: SearchMode = 'bm25';
+
+/** Fuses a dense and a BM25 ranked list the way the spec says. */
+export function fuse(dense: readonly Ranked[], bm25: readonly Ranked[], spec: FusionSpec): Ranked[] {
+  return spec.method === 'rrf'
+    ? reciprocalRankFusion([dense, bm25], spec.k)
+    : weightedFusion(dense, bm25, spec.weight);
+}
+
+/** "rrf:60" / "weighted:0.7" (or a bare "rrf" / "weighted" with the default constant) to a FusionSpec. */
+export function parseFusion(text: string): FusionSpec {
+  const [method, value] = text.split(':');
+  if (method === 'rrf') {
+    const k = value === undefined ? 60 : Number(value);
+    if (!(Number.isFinite(k) && k >= 0)) throw new Error(`fusion '${text}': RRF's k must be a number >= 0`);
+    return { method, k };
+  }
+  if (method === 'weighted') {
+    const weight = value === undefined ? 0.5 : Number(value);
+    if (!(weight >= 0 && weight <= 1)) throw new Error(`fusion '${text}': the weight must be in [0, 1]`);
+    return { method, weight };
+  }
+  throw new Error(`fusion '${text}': expected rrf[:K] or weighted[:W]`);
+}
+
+export function formatFusion(spec: FusionSpec): string {
+  return spec.method === 'rrf' ? `rrf:${spec.k}` : `weighted:${spec.weight}`;
+}

@@ -27,7 +27,7 @@ export function maskedCrc32c(data: Uint8Array): number {
   return ((((crc >>> 15) | (crc << 17)) >>> 0) + 0xa282ead8) >>> 0;
 }
 
-class ProtoWriter {
+export class ProtoWriter {
   private readonly parts: number[] = [];
   varint(value: number | bigint): this {
     let v = BigInt(value);

@@ -1,8 +1,8 @@
 // The training run, top to bottom: config → data → tokenizer → encoder → loop (schedule, step, metrics,
 // validation, checkpoints) → test evaluation and a search over the test split.
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { configToYaml, loadConfig, type TrainConfig } from '../config/config.js';
+import { configFromObject, configToYaml, loadConfig, type TrainConfig } from '../config/config.js';
 import { Batcher, type BatcherPosition, DEFAULT_BUCKET_POOL } from '../data/batcher/batcher.js';
 import { type DataSource, openDataSource } from '../data/data-source.js';
 import { defaultCorpus } from '../data/miner/default-corpus.js';
@@ -22,12 +22,17 @@ import { preview, type SearchHit } from '../search/snippet.js';
 import { CheckpointStore, readTrainerState } from './checkpoint-store.js';
 import { MetricsLog } from './metrics-log.js';
 import { ProgressBar } from './progress.js';
+import { createRunFolder } from './run-folder.js';
+import { DivergedError, type RunResult, writeRunResult } from './run-result.js';
 import { learningRate } from './schedule.js';
 import type { StopRequest } from './stop-signal.js';
 import { type EvalReport, evaluate, formatEvalReport, loadEvalSets } from './validation.js';
 
 export interface TrainOptions {
-  configFile: string;
+  /** The config file; or, with `config`, only the name the run folder is made from. */
+  configFile?: string;
+  /** The config as an object (validated like a file) instead of a file. */
+  config?: TrainConfig | Record<string, unknown>;
   /** `key=value` overrides, as --set gives them. */
   sets?: string[];
   name?: string;
@@ -65,6 +70,7 @@ export interface TrainResult {
   totalSteps: number;
   stopped: NodeJS.Signals | null;
   best: { step: number; mrr: number } | null;
+  lastValidation?: { step: number; mrr: number } | null;
   lastCheckpoint: string | null;
   test?: EvalReport;
   /** The sample query answered over the test split's index. */
@@ -89,9 +95,16 @@ function newestRun(outputDir: string): string {
   return runs[0]!;
 }
 
-function runName(config: TrainConfig, configFile: string): string {
+function runName(config: TrainConfig, configFile: string | undefined): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-  return config.name ?? `${basename(configFile).replace(/\.ya?ml$/, '')}-${stamp}`;
+  return config.name ?? `${configFile ? basename(configFile).replace(/\.ya?ml$/, '') : 'run'}-${stamp}`;
+}
+
+/** The config from the options: a file, or an object validated the same way. */
+function configOf(options: TrainOptions, sets: string[]): TrainConfig {
+  if (options.config) return configFromObject(options.config, sets, options.configFile ?? 'config object');
+  if (!options.configFile) throw new Error('train(): give a configFile or a config object');
+  return loadConfig(options.configFile, sets);
 }
 
 /** The data set's folder and format: the embedded default corpus is mined on first use. */
@@ -163,7 +176,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let config: TrainConfig;
   let runDir: string;
   if (options.resume) {
-    const fromFile = loadConfig(options.configFile, sets);
+    const fromFile = configOf(options, sets);
     runDir =
       typeof options.resume === 'string'
         ? existsSync(options.resume)
@@ -175,13 +188,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       throw new Error(`--resume: ${runDir} has no config.yml, so it is not a run folder`);
     config = loadConfig(saved, sets);
   } else {
-    config = loadConfig(options.configFile, sets);
-    runDir = resolve(config.output_dir, options.name ?? runName(config, options.configFile));
-    if (main && existsSync(join(runDir, 'checkpoints'))) {
+    config = configOf(options, sets);
+    const wanted = resolve(config.output_dir, options.name ?? runName(config, options.configFile));
+    if (main && existsSync(join(wanted, 'checkpoints'))) {
       throw new Error(
-        `${runDir} already holds a run: resume it with --resume ${basename(runDir)}, or choose another --name`,
+        `${wanted} already holds a run: resume it with --resume ${basename(wanted)}, or choose another --name`,
       );
     }
+    // Only rank 0 creates the folder; the others learn its name (a suffix may have been added) below.
+    runDir = main ? createRunFolder(wanted) : wanted;
   }
   const group = dist
     ? await ProcessGroup.join(dist, {
@@ -194,13 +209,63 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   // --device cuda with several processes: each takes the GPU of its LOCAL_RANK.
   const device = dist && config.device === 'cuda' ? `cuda:${dist.localRank}` : config.device;
   if (group) runDir = await group.fromRoot(main ? runDir : undefined);
-  if (main) {
-    mkdirSync(runDir, { recursive: true });
-    writeFileSync(join(runDir, 'config.yml'), configToYaml(config));
-  }
+  if (main) writeFileSync(join(runDir, 'config.yml'), configToYaml(config));
   if (config.threads) native().setNumThreads(config.threads);
   log(`run ${runDir}${group ? ` (${world} processes, ${group.backend})` : ''}`);
 
+  // The run's end, for programs: result.json (rank 0's), also when it fails (a diverged loss, an error).
+  const started = performance.now();
+  const seconds = () => (performance.now() - started) / 1000;
+  try {
+    const result = await trainIn(options, config, runDir, log, { group, main, world, rank, device });
+    if (main) {
+      writeRunResult(runDir, {
+        status: result.stopped ? 'stopped' : 'completed',
+        steps: result.steps,
+        totalSteps: result.totalSteps,
+        best: result.best,
+        lastValidation: result.lastValidation ?? null,
+        ...(result.test ? { testMrr: result.test.mrr } : {}),
+        stopped: result.stopped,
+        seconds: seconds(),
+      });
+    }
+    return result;
+  } catch (error) {
+    const diverged = error instanceof DivergedError;
+    const failed: RunResult = {
+      status: 'failed',
+      reason: diverged ? 'diverged' : 'error',
+      message: error instanceof Error ? error.message : String(error),
+      steps: diverged ? error.step : 0,
+      totalSteps: 0,
+      best: null,
+      lastValidation: null,
+      seconds: seconds(),
+    };
+    if (main) writeRunResult(runDir, failed);
+    throw error;
+  }
+}
+
+/** This process's place in a data-parallel run (one process: no group, rank 0 of 1). */
+interface Parallel {
+  group: ProcessGroup | null;
+  /** Rank 0: writes the run folder, logs, metrics and checkpoints. */
+  main: boolean;
+  world: number;
+  rank: number;
+  device: string;
+}
+
+/** The run itself, in its folder: checkpoints, data, tokenizer, encoder, the loop, the test split. */
+async function trainIn(
+  options: TrainOptions,
+  config: TrainConfig,
+  runDir: string,
+  log: (line: string) => void,
+  { group, main, world, rank, device }: Parallel,
+): Promise<TrainResult> {
   // 2. Checkpoints: the newest complete one when resuming (incomplete ones are passed over, and said so).
   const store = new CheckpointStore(runDir, config.checkpoint.keep);
   if (main) for (const t of store.cleanTemporary()) log(`removed the unfinished checkpoint folder ${t}`);
@@ -342,6 +407,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   // Every rank stops after the same step: a stop request travels with the step's collectives.
   let agreedStop = false;
   const stopping = () => (group ? agreedStop : (options.stop?.requested ?? false));
+  let lastValidation: { step: number; mrr: number } | null = null;
 
   const base64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
   const state = (rngs: Uint8Array[]): TrainerState => ({
@@ -381,6 +447,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const values: Record<string, number> = { 'val/mrr': report.mrr };
     for (const l of report.languages) values[`val/mrr/${l.language}`] = l.mrr;
     metrics?.log(step, values);
+    lastValidation = { step, mrr: report.mrr };
     const improved = Number.isFinite(report.mrr) && (best === null || report.mrr > best.mrr);
     if (improved) best = { step, mrr: report.mrr };
     if (group) await group.fromRoot(improved);
@@ -434,6 +501,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             },
       );
       if (r.stopRequested) agreedStop = true;
+      if (!Number.isFinite(r.loss) || (t.max_loss !== null && r.loss > t.max_loss)) {
+        metrics?.log(step + 1, { 'train/loss': r.loss });
+        throw new DivergedError(step + 1, r.loss);
+      }
       const seconds = (performance.now() - t0) / 1000;
       smoothedStepSeconds = Number.isNaN(smoothedStepSeconds)
         ? seconds
@@ -505,6 +576,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     totalSteps,
     stopped: options.stop?.reason ?? (agreedStop ? 'SIGTERM' : null),
     best,
+    lastValidation,
     lastCheckpoint,
     worldSize: world,
     rank,
