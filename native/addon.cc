@@ -4,6 +4,7 @@
 #include "build_info.h"
 #include "compat.h"
 #include "native_encoder.h"
+#include "native_process_group.h"
 
 namespace secora {
 
@@ -18,10 +19,11 @@ static Napi::Value SetDeterministic(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("abiVersion", Napi::Number::New(env, 2));
+  exports.Set("abiVersion", Napi::Number::New(env, 3));
   exports.Set("setDeterministic", Napi::Function::New(env, SetDeterministic, "setDeterministic"));
   InitBuildInfo(env, exports);
   InitNativeEncoder(env, exports);
+  InitNativeProcessGroup(env, exports);
   return exports;
 }
 

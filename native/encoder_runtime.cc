@@ -268,8 +268,9 @@ TrainResult EncoderRuntime::trainStep(const TrainArgs& args) {
       return model_->pool(model_->forward(t, true, generator_, true), t.attentionMask);
     };
     auto loss = [&](const at::Tensor& za, const at::Tensor& zb) {
-      // Data parallelism's other place: an EmbeddingGather that all-gathers across processes.
-      return infoNceLoss(za, zb, args.temperature, args.symmetric, EmbeddingGather{});
+      // Data parallelism's other place: the negatives of every process (training.gather_negatives).
+      return infoNceLoss(za, zb, args.temperature, args.symmetric,
+                         parallel_ ? parallel_->embeddingGather(za.size(0)) : EmbeddingGather{});
     };
     if (args.microBatch > 0 && args.microBatch < a.rows()) {
       GradCacheHooks hooks{encode, loss, [this] { return saveRng(); }, [this](const RngSnapshot& s) { restoreRng(s); }};
@@ -286,6 +287,13 @@ TrainResult EncoderRuntime::trainStep(const TrainArgs& args) {
   TrainResult out;
   out.loss = result.loss.item<double>();
   out.accuracy = result.accuracy;
+  out.stopRequested = args.requestStop;
+  if (parallel_) {
+    const auto agreed = parallel_->agree(out.loss, out.accuracy, args.requestStop);
+    out.loss = agreed.loss;
+    out.accuracy = agreed.accuracy;
+    out.stopRequested = agreed.stop;
+  }
   at::NoGradGuard noGrad;
   const auto& grads = flat_->grads();
   if (scale != 1.0) grads.div_(scale);
@@ -387,6 +395,23 @@ void EncoderRuntime::loadOptimizer(const std::string& path) {
   optimizer_->loadState(file.tensors, path);
   if (auto t = file.find("amp.loss_scale"); t.defined()) lossScale_ = t.item<double>();
   if (auto t = file.find("amp.good_steps"); t.defined()) goodSteps_ = t.item<int64_t>();
+}
+
+void EncoderRuntime::attachProcessGroup(std::shared_ptr<ProcessGroup> group, bool gatherNegatives) {
+  if (group->options().backend == "nccl" && !device_.is_cuda()) {
+    throw std::invalid_argument("backend 'nccl' needs the encoder on a CUDA device, not '" + device_.str() + "'");
+  }
+  if (group->options().backend == "gloo" && device_.is_cuda()) {
+    throw std::invalid_argument("backend 'gloo' works on CPU tensors here; use 'nccl' for '" + device_.str() + "'");
+  }
+  const int rank = group->rank();
+  parallel_ = std::make_unique<DataParallel>(std::move(group), gatherNegatives, device_);
+  parallel_->broadcastFlat(flat_->params());
+  weightsChanged();
+  // Each rank draws its own dropout masks; rank 0 keeps the one-process seed.
+  const uint64_t seed = options_.seed + 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E019ULL * static_cast<uint64_t>(rank);
+  generator_.set_current_seed(seed);
+  if (auto dev = compat::defaultDeviceGenerator(device_)) dev->set_current_seed(seed);
 }
 
 std::vector<std::string> EncoderRuntime::parameterNames() {

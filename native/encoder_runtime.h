@@ -11,6 +11,7 @@
 
 #include "adamw.h"
 #include "bert_model.h"
+#include "data_parallel.h"
 #include "flat_parameters.h"
 #include "grad_cache.h"
 
@@ -34,12 +35,14 @@ struct TrainArgs {
   double lr = 0.0;
   double maxGradNorm = 0.0;  // 0: no clipping
   bool apply = true;         // false: stop with the gradients on the parameters (tests, inspection)
+  bool requestStop = false;  // data parallel: this rank wants to stop after this step (all ranks learn it)
 };
 
 struct TrainResult {
   double loss = 0, accuracy = 0, gradNorm = 0;
   double lossScale = 1;  // fp16's dynamic loss scale after this step (1 otherwise)
   bool skipped = false;  // the gradients were not finite: no update (fp16 lowers its scale)
+  bool stopRequested = false;  // requestStop of this or (data parallel) any rank
 };
 
 struct LoadReport {
@@ -79,6 +82,8 @@ class EncoderRuntime {
   MemoryAtRest memoryAtRest() const;
   std::string rngState();
   void setRngState(const std::string& bytes);
+  // Joins a data-parallel group: rank 0's weights everywhere, dropout seeded per rank, gradients averaged.
+  void attachProcessGroup(std::shared_ptr<ProcessGroup> group, bool gatherNegatives);
 
   std::vector<std::string> parameterNames();
   std::vector<double> parameter(const std::string& name, bool gradient);
@@ -108,9 +113,11 @@ class EncoderRuntime {
   void requireTrainable(const std::string& method) const;
   RngSnapshot saveRng();
   void restoreRng(const RngSnapshot& snapshot);
-  // Data parallelism's place: gradients are complete in flatGrads() here, before unscaling, clipping and the
-  // update. An all-reduce (average) of flatGrads() across processes goes in this function.
-  void onGradientsReady() {}
+  // Data parallelism's place: the local gradients are complete in flatGrads() here, before unscaling, clipping
+  // and the update; one all-reduce of that buffer averages them across processes.
+  void onGradientsReady() {
+    if (parallel_) parallel_->averageFlat(flat_->grads());
+  }
 
   RuntimeOptions options_;
   c10::Device device_;
@@ -124,6 +131,7 @@ class EncoderRuntime {
   at::Generator generator_;
   double lossScale_ = 65536.0;
   int64_t goodSteps_ = 0;  // consecutive finite fp16 steps, for growing the loss scale
+  std::unique_ptr<DataParallel> parallel_;  // null: one process
 };
 
 // "cpu", "cuda", "cuda:1" → a device this build can use, or an error that says why not.

@@ -13,7 +13,7 @@ struct InfoNceResult {
 };
 
 // Data-parallel hook: gathers the embeddings of every process (with gradient to the local rows) and says
-// which rows are local. Identity for one process; c10d's all-gather goes here later.
+// which rows are local. Identity for one process; data_parallel.cc's all-gather with gradient otherwise.
 struct EmbeddingGather {
   std::function<at::Tensor(const at::Tensor&)> gather = [](const at::Tensor& t) { return t; };
   int64_t localOffset = 0;  // where this process's rows start in the gathered batch

@@ -10,6 +10,7 @@
 #include "compat.h"
 #include "compute_thread.h"
 #include "encoder_runtime.h"
+#include "native_process_group.h"
 
 namespace secora {
 namespace {
@@ -242,6 +243,7 @@ class NativeEncoder : public Napi::ObjectWrap<NativeEncoder> {
                            InstanceMethod<&NativeEncoder::ConfigureOptimizer>("configureOptimizer"),
                            InstanceMethod<&NativeEncoder::GetRngState>("getRngState"),
                            InstanceMethod<&NativeEncoder::SetRngState>("setRngState"),
+                           InstanceMethod<&NativeEncoder::AttachProcessGroup>("attachProcessGroup"),
                            InstanceMethod<&NativeEncoder::ParameterNames>("parameterNames"),
                            InstanceMethod<&NativeEncoder::GetParameter>("getParameter"),
                            InstanceMethod<&NativeEncoder::GetGradient>("getGradient"),
@@ -377,6 +379,7 @@ class NativeEncoder : public Napi::ObjectWrap<NativeEncoder> {
       args->lr = r.number("lr");
       args->maxGradNorm = r.number("maxGradNorm", 0.0);
       args->apply = r.boolean("apply", true);
+      args->requestStop = r.boolean("requestStop", false);
       auto out = std::make_shared<TrainResult>();
       return std::make_pair(std::function<void()>([rt, args, out] { *out = rt->trainStep(*args); }),
                             std::function<Napi::Value(Napi::Env)>([out](Napi::Env env) -> Napi::Value {
@@ -386,6 +389,7 @@ class NativeEncoder : public Napi::ObjectWrap<NativeEncoder> {
                               o.Set("gradNorm", out->gradNorm);
                               o.Set("lossScale", out->lossScale);
                               o.Set("skipped", out->skipped);
+                              o.Set("stopRequested", out->stopRequested);
                               return o;
                             }));
     });
@@ -457,6 +461,17 @@ class NativeEncoder : public Napi::ObjectWrap<NativeEncoder> {
       auto a = info[0].As<Napi::Uint8Array>();
       rt->setRngState(std::string(reinterpret_cast<const char*>(a.Data()), a.ElementLength()));
       return info.Env().Undefined();
+    });
+  }
+
+  // attachProcessGroup(group, gatherNegatives): rank 0's weights to every rank, then data-parallel steps.
+  Napi::Value AttachProcessGroup(const Napi::CallbackInfo& info) {
+    return startAsync(info, "attachProcessGroup", [&](const std::shared_ptr<EncoderRuntime>& rt) {
+      auto group = processGroupOf(info.Env(), info[0], "attachProcessGroup(group, gatherNegatives): group");
+      const bool gather = info.Length() > 1 && info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
+      return std::make_pair(
+          std::function<void()>([rt, group, gather] { rt->attachProcessGroup(group, gather); }),
+          std::function<Napi::Value(Napi::Env)>([](Napi::Env env) { return env.Undefined(); }));
     });
   }
 

@@ -115,6 +115,15 @@ export async function runDoctor(): Promise<DoctorReport> {
       ok: true,
       detail: info.hasSdpa ? 'scaled_dot_product_attention' : 'matmul + softmax',
     });
+    const backends = native().distributedBackends ?? [];
+    checks.push({
+      name: 'data parallel',
+      ok: true,
+      detail:
+        backends.length > 0
+          ? `c10d backends: ${backends.join(', ')} (secora-train --nproc-per-node N, torchrun, srun)`
+          : 'none: this libtorch has no c10d, or gloo headers were missing at build time (libgloo-dev)',
+    });
   }
   checks.push(attempt('faiss-node', checkFaiss));
   checks.push(await attemptAsync('tokenizers', checkTokenizers));

@@ -76,6 +76,8 @@ export interface NativeTrainStepArgs {
   maxGradNorm?: number;
   /** false: stop with the gradients on the parameters, no update (tests, inspection). */
   apply?: boolean;
+  /** Data parallel: this rank wants to stop after this step; every rank learns it in stopRequested. */
+  requestStop?: boolean;
 }
 
 export interface NativeTrainStepResult {
@@ -84,6 +86,8 @@ export interface NativeTrainStepResult {
   gradNorm: number;
   lossScale: number;
   skipped: boolean;
+  /** requestStop of this or (data parallel) any rank. */
+  stopRequested: boolean;
 }
 
 /** One encoder in native memory (native/native_encoder.cc). Slow calls return Promises; one at a time. */
@@ -99,6 +103,8 @@ export interface NativeEncoder {
   configureOptimizer(settings: NativeOptimizerSettings): void;
   getRngState(): Uint8Array;
   setRngState(state: Uint8Array): void;
+  /** Joins a data-parallel group: rank 0's weights here, dropout seeded per rank, gradients averaged. */
+  attachProcessGroup(group: NativeProcessGroup, gatherNegatives: boolean): Promise<void>;
   parameterNames(): string[];
   getParameter(name: string): Float64Array;
   getGradient(name: string): Float64Array | null;
@@ -110,6 +116,33 @@ export interface NativeEncoder {
   readonly dim: number;
 }
 
+export interface NativeProcessGroupOptions {
+  masterAddr: string;
+  masterPort: number;
+  worldSize: number;
+  rank: number;
+  backend: 'gloo' | 'nccl';
+  /** Rendezvous and each collective. */
+  timeoutMs: number;
+  /** false: someone else (torchrun's agent) hosts the store, so rank 0 joins it as a client. Default true. */
+  rank0HostsStore?: boolean;
+  /** A prefix for every key of this group in the store. */
+  storePrefix?: string;
+}
+
+/** A c10d process group (native/native_process_group.cc); connect() is the rendezvous. */
+export interface NativeProcessGroup {
+  connect(): Promise<void>;
+  barrier(): Promise<void>;
+  /** Every rank's bytes, in rank order (through the store). */
+  allGatherBytes(bytes: Uint8Array): Promise<Uint8Array[]>;
+  /** Rank 0's bytes on every rank; the others wait up to timeoutMs (rank 0's death ends the wait at once). */
+  fromRoot(bytes: Uint8Array | null, timeoutMs: number): Promise<Uint8Array>;
+  close(): void;
+  /** Wall seconds spent in collectives so far (waiting for slower ranks included). */
+  readonly collectiveSeconds: number;
+}
+
 /** The functions and classes the addon exports. Parts of native/ add theirs here. */
 export interface NativeAddon {
   abiVersion: number;
@@ -119,6 +152,9 @@ export interface NativeAddon {
   setDeterministic(on: boolean): void;
   getNumThreads(): number;
   NativeEncoder: new (options: NativeEncoderOptions) => NativeEncoder;
+  NativeProcessGroup: new (options: NativeProcessGroupOptions) => NativeProcessGroup;
+  /** The c10d backends this addon was built with: 'gloo', 'nccl'; empty without c10d. */
+  distributedBackends: string[];
   /** GFLOP/s of size×size matmuls on the calling thread (benchmarks). */
   matmulRate(options?: {
     size?: number;
@@ -129,7 +165,7 @@ export interface NativeAddon {
 }
 
 /** The addon's ABI version this TypeScript expects; native/addon.cc sets the other side. */
-export const EXPECTED_ABI_VERSION = 2;
+export const EXPECTED_ABI_VERSION = 3;
 
 export { packageRoot };
 

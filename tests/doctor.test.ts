@@ -15,6 +15,8 @@ describe('secora doctor', () => {
     expect(byName.get('tokenizers')?.ok).toBe(true);
     expect(report.build?.threads).toBeGreaterThanOrEqual(1);
     if (report.build?.backend === 'cpu') expect(byName.get('accelerator')?.detail).toContain('none');
+    // This machine's build links c10d with Gloo (libgloo-dev): data-parallel training must be available.
+    expect(byName.get('data parallel')?.detail).toMatch(/c10d backends: gloo/);
     expect(formatDoctor(report)).toContain('all checks passed');
   });
 

@@ -1,5 +1,9 @@
 // `secora-train <config.yml>`: the main job. A thin layer over train(): arguments, signals, the summary.
+import { join } from 'node:path';
 import { ConfigError, configHelp } from '../config/config.js';
+import { distEnvFrom } from '../dist/env.js';
+import { launch } from '../dist/launcher.js';
+import { packageRoot } from '../native.js';
 import { DivergedError, EXIT } from '../train/run-result.js';
 import { StopRequest } from '../train/stop-signal.js';
 import { train } from '../train/trainer.js';
@@ -18,6 +22,9 @@ const USAGE = `usage: secora-train <config.yml> [options]
   --progress           a progress line even when stderr is not a terminal
   --help-config        every config key with its default and allowed values
   --version            the installed secora's version
+  --nproc-per-node N   data parallel: start N worker processes on this machine (c10d, Gloo on CPU, NCCL on
+                       CUDA); without it, MASTER_ADDR/MASTER_PORT/WORLD_SIZE/RANK set by torchrun or srun are used
+  --master-port P      the rendezvous port of --nproc-per-node (default: a free one)
 
 Ctrl-C (SIGINT) or SIGTERM stops after the current step and writes a checkpoint; a second one exits at once.
 The run folder's result.json says how it ended. Exit codes: 0 done, 1 error, 2 bad config, 3 diverged (NaN or
@@ -58,6 +65,8 @@ export const main: CommandMain = async (argv) => {
         help: { type: 'boolean', short: 'h' },
         'help-config': { type: 'boolean' },
         version: { type: 'boolean', short: 'V' },
+        'nproc-per-node': { type: 'string' },
+        'master-port': { type: 'string' },
       },
     },
     USAGE,
@@ -79,6 +88,12 @@ export const main: CommandMain = async (argv) => {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
+  const nproc = values['nproc-per-node'] !== undefined ? Number(values['nproc-per-node']) : 1;
+  if (!Number.isInteger(nproc) || nproc < 1) {
+    process.stderr.write(`--nproc-per-node must be a whole number >= 1, got ${values['nproc-per-node']}\n`);
+    return 2;
+  }
+  if (nproc > 1) return launchWorkers(argv, nproc, values['master-port']);
   const sets = [...(values.set ?? [])];
   if (values.device) sets.push(`device=${values.device}`);
   if (values.deterministic) sets.push('deterministic=true');
@@ -103,6 +118,8 @@ export const main: CommandMain = async (argv) => {
       ...(values.progress ? { progress: true } : {}),
       stop,
     });
+    // The other ranks of a data-parallel run have nothing to add to rank 0's summary.
+    if (result.rank !== 0) return result.stopped ? EXIT.stopped : EXIT.ok;
     const best = result.best
       ? `best validation MRR ${result.best.mrr.toFixed(4)} at step ${result.best.step}`
       : 'no validation yet';
@@ -125,7 +142,42 @@ export const main: CommandMain = async (argv) => {
       process.stderr.write(`${error.message}: the run failed (result.json says so)\n`);
       return EXIT.diverged;
     }
+    // A worker of a data-parallel run leaves at once: its peers' threads must not keep it waiting.
+    if (distEnvFrom() !== null) {
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    }
     throw error;
   }
   // The handlers stay until the process exits: a second signal during the shutdown still exits at once with 130.
 };
+
+/** --nproc-per-node N: this command N times, as ranks 0..N-1 of one run; exits as the workers did. */
+async function launchWorkers(argv: string[], nproc: number, port: string | undefined): Promise<number> {
+  if (distEnvFrom() !== null) {
+    process.stderr.write(
+      '--nproc-per-node starts the workers itself, but WORLD_SIZE (or SLURM_NTASKS) is already set, as torchrun and srun do: use one or the other\n',
+    );
+    return 2;
+  }
+  const masterPort = port !== undefined ? Number(port) : undefined;
+  if (masterPort !== undefined && !(Number.isInteger(masterPort) && masterPort > 0 && masterPort < 65536)) {
+    process.stderr.write(`--master-port must be a port number, got ${port}\n`);
+    return 2;
+  }
+  // The workers get the same arguments without the launcher's own.
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--nproc-per-node' || a === '--master-port') i++;
+    else if (!a.startsWith('--nproc-per-node=') && !a.startsWith('--master-port=')) rest.push(a);
+  }
+  const result = await launch({
+    nproc,
+    command: process.execPath,
+    args: [...process.execArgv, join(packageRoot, 'bin', 'secora-train.js'), ...rest],
+    ...(masterPort !== undefined ? { masterPort } : {}),
+  });
+  if (result.message) process.stderr.write(`secora-train: the run failed: ${result.message}\n`);
+  return result.code;
+}

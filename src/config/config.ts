@@ -349,6 +349,30 @@ export const CONFIG_SCHEMA = {
         min: 0,
         doc: 'the first steps of the run: unsupervised SimCSE on code alone (dropout views), before the pairs',
       },
+      gather_negatives: {
+        kind: 'boolean',
+        default: true,
+        doc: "with several processes, every process's batch gives negatives (no effect with one)",
+      },
+    },
+  },
+  distributed: {
+    kind: 'section',
+    doc: 'data-parallel runs (secora-train --nproc-per-node N, torchrun, srun)',
+    fields: {
+      backend: {
+        kind: 'enum',
+        values: ['auto', 'gloo', 'nccl'],
+        default: 'auto',
+        doc: 'auto: nccl on CUDA when the addon has it, else gloo',
+      },
+      timeout_seconds: {
+        kind: 'number',
+        default: 300,
+        above: 0,
+        max: 86_400,
+        doc: 'rendezvous and each collective: a dead or silent worker ends the run after this long',
+      },
     },
   },
   validation: {

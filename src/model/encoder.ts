@@ -8,6 +8,7 @@ import { checkTokenBatch, type TokenBatch } from '../data/token-batch.js';
 import {
   type NativeEncoder,
   type NativeOptimizerSettings,
+  type NativeProcessGroup,
   type NativeTrainStepResult,
   native,
 } from '../native.js';
@@ -72,6 +73,8 @@ export interface TrainStepArgs {
   lr: number;
   /** Clip gradients to this global L2 norm; 0 (default) = no clipping. */
   maxGradNorm?: number;
+  /** Data parallel: this rank wants to stop after this step (every rank learns it in stopRequested). */
+  requestStop?: boolean;
 }
 
 export interface TrainStepResult {
@@ -84,6 +87,8 @@ export interface TrainStepResult {
   lossScale?: number;
   /** The gradients were not finite, so no update happened. */
   skipped: boolean;
+  /** requestStop of this or (data parallel) any rank: every rank stops after the same step. */
+  stopRequested?: boolean;
 }
 
 function modelIdOf(parts: Uint8Array[]): string {
@@ -278,6 +283,7 @@ export class Encoder implements Embedder {
         accuracy: r.accuracy,
         gradNorm: r.gradNorm,
         skipped: r.skipped,
+        stopRequested: r.stopRequested,
         ...(this.precision === 'fp16' ? { lossScale: r.lossScale } : {}),
       };
     });
@@ -333,6 +339,15 @@ export class Encoder implements Embedder {
   }
   setRngState(state: Uint8Array): void {
     this.nativeEncoder.setRngState(state);
+  }
+
+  /**
+   * Trains data-parallel in `group` from now on: rank 0's weights are copied to every rank, dropout is seeded
+   * per rank, gradients are averaged after every backward, and with gatherNegatives the contrastive loss uses
+   * the embeddings of every rank as negatives.
+   */
+  joinProcessGroup(group: NativeProcessGroup, options: { gatherNegatives: boolean }): Promise<void> {
+    return this.run(() => this.nativeEncoder.attachProcessGroup(group, options.gatherNegatives));
   }
 
   /** Parameter names as in Hugging Face checkpoints (no prefix). */

@@ -18,6 +18,8 @@ import type { CodeRecord, Split } from '../data/record.js';
 import type { TokenBatch } from '../data/token-batch.js';
 import { CodeTokenizer } from '../data/tokenizer/code-tokenizer.js';
 import { trainingTexts } from '../data/tokenizer/training-texts.js';
+import { distEnvFrom } from '../dist/env.js';
+import { chooseBackend, ProcessGroup } from '../dist/process-group.js';
 import { pairsByLanguage } from '../eval/evaluate-model.js';
 import type { EncoderConfig } from '../model/config.js';
 import { Encoder, type EncoderOptions, setDeterministic, type TrainStepResult } from '../model/encoder.js';
@@ -52,6 +54,8 @@ export interface TrainOptions {
   log?: (line: string) => void;
   /** Called after every optimizer step with the number of steps done (tests stop a run mid-way with it). */
   onStep?: (step: number) => void;
+  /** The data-parallel environment (default: MASTER_ADDR, WORLD_SIZE, RANK… of this process). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** What a checkpoint's trainer_state.json holds, besides the model and optimizer files. */
@@ -60,8 +64,12 @@ export interface TrainerState {
   step: number;
   totalSteps: number;
   batcher: BatcherPosition;
-  /** The dropout generators' state, base64. */
+  /** The dropout generators' state, base64 (rank 0's with several processes). */
   rng: string;
+  /** Processes of the run that wrote it (absent: 1); resuming needs as many. */
+  worldSize?: number;
+  /** Every rank's dropout generators, base64, in rank order (several processes). */
+  rngByRank?: string[];
   best: { step: number; mrr: number } | null;
   tokensSeen: number;
   config: TrainConfig;
@@ -78,6 +86,11 @@ export interface TrainResult {
   test?: EvalReport;
   /** The sample query answered over the test split's index. */
   search?: { query: string; index: string; hits: SearchHit[] };
+  /** Data parallel: processes, and this one's rank (0 writes the run folder). */
+  worldSize: number;
+  rank: number;
+  /** Data parallel: wall seconds this rank spent in collectives. */
+  collectiveSeconds?: number;
 }
 
 const countTokens = (b: TokenBatch) => b.attentionMask.reduce((s, v) => s + v, 0);
@@ -208,7 +221,10 @@ function encoderConfigOf(config: TrainConfig, tokenizer: CodeTokenizer): Encoder
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
-  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // Data parallel (several processes): rank 0 writes the run folder, logs and checkpoints; the others train.
+  const dist = distEnvFrom(options.env ?? process.env);
+  const main = !dist || dist.rank === 0;
+  const log = main ? (options.log ?? ((line: string) => process.stderr.write(`${line}\n`))) : () => {};
   const sets = options.sets ?? [];
 
   // 1. The config (a run's own resolved config.yml when resuming) and the run folder.
@@ -247,7 +263,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     // A folder of a run stopped before its first checkpoint holds nothing to keep: start it again. Only a folder
     // that holds nothing but what a run writes is removed.
-    if (existsSync(wanted) && options.restart) {
+    if (main && existsSync(wanted) && options.restart) {
       const foreign = readdirSync(wanted).filter((n) => !RUN_ENTRY.test(n));
       if (!existsSync(join(wanted, 'config.yml')) || foreign.length > 0)
         throw new Error(
@@ -255,33 +271,54 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         );
       rmSync(wanted, { recursive: true, force: true });
     }
-    // The parents through a bounded walk (Node's recursive mkdir can loop on odd file systems); the run folder
-    // itself exclusively, so two runs started in the same second never share one (a restart keeps its name).
-    makeDirs(dirname(wanted), 'output folder');
-    if (options.restart) {
-      makeDirs(wanted, 'run folder');
-      runDir = wanted;
-    } else runDir = createRunFolder(wanted);
+    // Only rank 0 creates the folder; the others learn its name (a suffix may have been added) below. The parents
+    // through a bounded walk (Node's recursive mkdir can loop on odd file systems); the run folder itself
+    // exclusively, so two runs started in the same second never share one (a restart keeps its name).
+    runDir = wanted;
+    if (main) {
+      makeDirs(dirname(wanted), 'output folder');
+      if (options.restart) makeDirs(wanted, 'run folder');
+      else runDir = createRunFolder(wanted);
+    }
   }
-  writeFileAtomic(join(runDir, 'config.yml'), configToYaml(config));
+  const group = dist
+    ? await ProcessGroup.join(dist, {
+        backend: chooseBackend(config.distributed.backend, config.device),
+        timeoutSeconds: config.distributed.timeout_seconds,
+      })
+    : null;
+  const world = group?.worldSize ?? 1;
+  const rank = group?.rank ?? 0;
+  // --device cuda with several processes: each takes the GPU of its LOCAL_RANK.
+  const device = dist && config.device === 'cuda' ? `cuda:${dist.localRank}` : config.device;
+  if (group) runDir = await group.fromRoot(main ? runDir : undefined);
+  if (main) writeFileAtomic(join(runDir, 'config.yml'), configToYaml(config));
   if (config.threads) native().setNumThreads(config.threads);
-  log(`run ${runDir}`);
+  log(`run ${runDir}${group ? ` (${world} processes, ${group.backend})` : ''}`);
 
-  // The run's end, for programs: result.json, also when it fails (a diverged loss, an error).
+  // The run's end, for programs: result.json (rank 0's), also when it fails (a diverged loss, an error).
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
   try {
-    const result = await trainIn(options, config, runDir, resumeFrom, log);
-    writeRunResult(runDir, {
-      status: result.stopped ? 'stopped' : 'completed',
-      steps: result.steps,
-      totalSteps: result.totalSteps,
-      best: result.best,
-      lastValidation: result.lastValidation ?? null,
-      ...(result.test ? { testMrr: result.test.mrr } : {}),
-      stopped: result.stopped,
-      seconds: seconds(),
+    const result = await trainIn(options, config, runDir, resumeFrom, log, {
+      group,
+      main,
+      world,
+      rank,
+      device,
     });
+    if (main) {
+      writeRunResult(runDir, {
+        status: result.stopped ? 'stopped' : 'completed',
+        steps: result.steps,
+        totalSteps: result.totalSteps,
+        best: result.best,
+        lastValidation: result.lastValidation ?? null,
+        ...(result.test ? { testMrr: result.test.mrr } : {}),
+        stopped: result.stopped,
+        seconds: seconds(),
+      });
+    }
     return result;
   } catch (error) {
     const diverged = error instanceof DivergedError;
@@ -295,9 +332,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       lastValidation: null,
       seconds: seconds(),
     };
-    writeRunResult(runDir, failed);
+    if (main) writeRunResult(runDir, failed);
     throw error;
   }
+}
+
+/** This process's place in a data-parallel run (one process: no group, rank 0 of 1). */
+interface Parallel {
+  group: ProcessGroup | null;
+  /** Rank 0: writes the run folder, logs, metrics and checkpoints. */
+  main: boolean;
+  world: number;
+  rank: number;
+  device: string;
 }
 
 /** The run itself, in its folder: checkpoints, data, tokenizer, encoder, the loop, the test split. */
@@ -307,26 +354,51 @@ async function trainIn(
   runDir: string,
   resumeFrom: { dir: string; state: TrainerState } | null,
   log: (line: string) => void,
+  { group, main, world, rank, device }: Parallel,
 ): Promise<TrainResult> {
   // 2. Checkpoints (the one to resume from was chosen above: incomplete or damaged ones are passed over).
   const store = new CheckpointStore(runDir, config.checkpoint.keep);
-  for (const t of store.cleanTemporary()) log(`removed the unfinished checkpoint folder ${t}`);
-  if (resumeFrom) log(`resuming from ${resumeFrom.dir} (step ${resumeFrom.state.step})`);
+  if (main) for (const t of store.cleanTemporary()) log(`removed the unfinished checkpoint folder ${t}`);
+  if (resumeFrom) {
+    const saved = resumeFrom.state.worldSize ?? 1;
+    if (saved !== world) {
+      throw new Error(
+        `--resume: ${resumeFrom.dir} was written by a run of ${saved} process${saved === 1 ? '' : 'es'} and this run has ${world}; ` +
+          `resume it with ${saved === 1 ? 'one process (no --nproc-per-node)' : `--nproc-per-node ${saved} (or WORLD_SIZE=${saved})`}: ` +
+          "the data order and every rank's dropout state belong to that many",
+      );
+    }
+    log(`resuming from ${resumeFrom.dir} (step ${resumeFrom.state.step})`);
+  }
   const stopped = (): TrainResult | null =>
     options.stop?.requested
-      ? { runDir, steps: 0, totalSteps: 0, stopped: options.stop.reason, best: null, lastCheckpoint: null }
+      ? {
+          runDir,
+          steps: 0,
+          totalSteps: 0,
+          stopped: options.stop.reason,
+          best: null,
+          lastCheckpoint: null,
+          worldSize: world,
+          rank,
+        }
       : null;
 
-  // 3. Data.
+  // 3. Data. Rank 0 mines the corpus and makes the tokenizer first; the others then read the same.
+  if (group && !main) await group.fromRoot(undefined);
   const corpus = await corpusOf(config, log);
   const trainSource = sourceFor(corpus, config, 'train');
   await requireRecords(trainSource, 'train');
-  if (config.evaluation.test || config.evaluation.index)
-    await requireRecords(sourceFor(corpus, config, 'test'), 'test');
-  const validSource = sourceFor(corpus, config, 'valid');
-  const validSets = await loadEvalSets(validSource, config.validation.max_queries);
-  if (validSource.stats.any) log(`validation data: ${validSource.stats.format()}`);
-  if (validSets.every((s) => s.docstrings.length === 0)) await requireRecords(validSource, 'valid');
+  // Only rank 0 validates and tests.
+  let validSets: Awaited<ReturnType<typeof loadEvalSets>> = [];
+  if (main) {
+    if (config.evaluation.test || config.evaluation.index)
+      await requireRecords(sourceFor(corpus, config, 'test'), 'test');
+    const validSource = sourceFor(corpus, config, 'valid');
+    validSets = await loadEvalSets(validSource, config.validation.max_queries);
+    if (validSource.stats.any) log(`validation data: ${validSource.stats.format()}`);
+    if (validSets.every((s) => s.docstrings.length === 0)) await requireRecords(validSource, 'valid');
+  }
   const early = stopped();
   if (early) return early;
 
@@ -337,7 +409,8 @@ async function trainIn(
   let tokenizer: CodeTokenizer;
   if (checkpointTokenizer && existsSync(checkpointTokenizer))
     tokenizer = CodeTokenizer.fromFile(checkpointTokenizer);
-  else if (existsSync(runTokenizer) && resumeFrom) tokenizer = CodeTokenizer.fromFile(runTokenizer);
+  else if (existsSync(runTokenizer) && (resumeFrom || !main))
+    tokenizer = CodeTokenizer.fromFile(runTokenizer);
   else if (config.tokenizer.path) tokenizer = CodeTokenizer.fromFile(config.tokenizer.path);
   else if (pretrained && existsSync(pretrained)) tokenizer = CodeTokenizer.fromFile(pretrained);
   else {
@@ -354,7 +427,8 @@ async function trainIn(
       `tokenizer: trained a byte-level BPE of ${tokenizer.vocabSize} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
   }
-  tokenizer.save(runTokenizer);
+  if (main) tokenizer.save(runTokenizer);
+  if (group && main) await group.fromRoot(true);
   const afterTokenizer = stopped();
   if (afterTokenizer) return afterTokenizer;
 
@@ -363,7 +437,7 @@ async function trainIn(
   // A process-wide switch (libtorch's global context): set before the encoder exists.
   setDeterministic(config.deterministic);
   const encoderOptions: EncoderOptions = {
-    device: config.device,
+    device,
     seed: config.seed,
     precision: t.precision,
     tokenizer: tokenizer.native,
@@ -374,7 +448,6 @@ async function trainIn(
   if (resumeFrom) {
     encoder = await Encoder.load(resumeFrom.dir, encoderOptions);
     await encoder.loadOptimizer(join(resumeFrom.dir, 'optimizer.safetensors'));
-    encoder.setRngState(Buffer.from(resumeFrom.state.rng, 'base64'));
   } else if (config.model.from !== 'scratch') {
     encoder = await Encoder.load(config.model.from, encoderOptions);
     if (encoder.config.pooling !== config.model.pooling) {
@@ -392,6 +465,11 @@ async function trainIn(
   } else {
     encoder = await Encoder.create(encoderConfigOf(config, tokenizer), encoderOptions);
   }
+  if (group) await encoder.joinProcessGroup(group.native, { gatherNegatives: t.gather_negatives });
+  if (resumeFrom) {
+    const s = resumeFrom.state;
+    encoder.setRngState(Buffer.from(s.rngByRank?.[rank] ?? s.rng, 'base64'));
+  }
   const ec = encoder.config;
   log(
     `model: ${ec.modelType}, ${ec.numHiddenLayers} layers, hidden ${ec.hiddenSize}, ${ec.pooling} -> ${encoder.dim}, ${t.precision} on ${encoder.device}`,
@@ -403,7 +481,9 @@ async function trainIn(
   const totalSteps =
     resumeFrom?.state.totalSteps ??
     t.max_steps ??
-    Math.max(1, Math.ceil((t.epochs! * (await countRecords(trainSource, cap))) / contrastive));
+    Math.max(1, Math.ceil((t.epochs! * (await countRecords(trainSource, cap))) / (contrastive * world)));
+  // Each rank takes its slice of every global batch; a saved position is rank 0's, the order the same.
+  const savedPosition = resumeFrom?.state.batcher;
   const batcher = await Batcher.open(
     {
       source: trainSource,
@@ -418,20 +498,22 @@ async function trainIn(
       bucketPool: config.data.bucketing ? DEFAULT_BUCKET_POOL : 0,
       prefetch: config.data.prefetch,
       maxSteps: totalSteps,
+      rank,
+      worldSize: world,
       ...(cap !== null ? { maxRecords: cap } : {}),
       queryViews: t.query_views,
       ...(t.hard_negatives > 0
         ? { negatives: await hardNegativesOf(trainSource, cap, t.hard_negatives, log) }
         : {}),
     },
-    resumeFrom?.state.batcher,
+    savedPosition ? { ...savedPosition, order: { ...savedPosition.order, rank } } : undefined,
   );
   // Accumulation in a contrastive loss is GradCache over the larger batch, so the negatives span all of it.
   const microBatch = t.grad_cache_micro_batch || (t.grad_accumulation > 1 ? t.batch_size : 0);
 
   // 7. The loop.
-  const metrics = new MetricsLog(runDir);
-  const progress = (options.progress ?? process.stderr.isTTY) ? new ProgressBar() : null;
+  const metrics = main ? new MetricsLog(runDir) : null;
+  const progress = main && (options.progress ?? process.stderr.isTTY) ? new ProgressBar() : null;
   let step = resumeFrom?.state.step ?? 0;
   let best = resumeFrom?.state.best ?? null;
   let tokensSeen = resumeFrom?.state.tokensSeen ?? 0;
@@ -439,37 +521,53 @@ async function trainIn(
   let lastSavedStep = resumeFrom ? step : -1;
   let window = { loss: 0, accuracy: 0, gradNorm: 0, tokens: 0, steps: 0, start: performance.now() };
   let smoothedStepSeconds = Number.NaN;
+  // Every rank stops after the same step: a stop request travels with the step's collectives.
+  let agreedStop = false;
+  const stopping = () => (group ? agreedStop : (options.stop?.requested ?? false));
   let lastValidation: { step: number; mrr: number } | null = null;
 
-  const state = (): TrainerState => ({
+  const base64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
+  const state = (rngs: Uint8Array[]): TrainerState => ({
     step,
     totalSteps,
     batcher: batcher.position(),
-    rng: Buffer.from(encoder.getRngState()).toString('base64'),
+    rng: base64(rngs[0]!),
+    worldSize: world,
+    ...(world > 1 ? { rngByRank: rngs.map(base64) } : {}),
     best,
     tokensSeen,
     config,
   });
   const checkpoint = async (isBest: boolean) => {
-    lastCheckpoint = await store.save(
-      step,
-      state(),
-      async (dir) => {
-        await encoder.save(dir);
-        await encoder.saveOptimizer(join(dir, 'optimizer.safetensors'));
-      },
-      { best: isBest },
-    );
+    const rng = encoder.getRngState();
+    const rngs = group ? await group.allGatherBytes(rng) : [rng];
+    if (group && !main) await group.barrier();
+    else {
+      lastCheckpoint = await store.save(
+        step,
+        state(rngs),
+        async (dir) => {
+          await encoder.save(dir);
+          await encoder.saveOptimizer(join(dir, 'optimizer.safetensors'));
+          // No rank may be behind a checkpoint whose DONE marker says it is complete.
+          await group?.barrier();
+        },
+        { best: isBest },
+      );
+    }
     lastSavedStep = step;
   };
   const validate = async (): Promise<boolean> => {
+    // Rank 0 validates; the others wait for its verdict, which decides whether all write a best checkpoint.
+    if (!main) return group!.fromRoot<boolean>(undefined);
     const report = await evaluate(encoder, validSets, evalOptions(config));
     const values: Record<string, number> = { 'val/mrr': report.mrr };
     for (const l of report.languages) values[`val/mrr/${l.language}`] = l.mrr;
-    metrics.log(step, values);
+    metrics?.log(step, values);
     lastValidation = { step, mrr: report.mrr };
     const improved = Number.isFinite(report.mrr) && (best === null || report.mrr > best.mrr);
     if (improved) best = { step, mrr: report.mrr };
+    if (group) await group.fromRoot(improved);
     progress?.break();
     log(
       `step ${step}: validation MRR ${report.mrr.toFixed(4)} (${report.languages.map((l) => `${l.language} ${l.mrr.toFixed(4)}`).join(', ')})${improved ? ' (best)' : ''}`,
@@ -479,7 +577,7 @@ async function trainIn(
 
   options.stop?.enterLoop();
   try {
-    if (!resumeFrom && !options.stop?.requested) {
+    if (!resumeFrom && main && !options.stop?.requested) {
       const baseline = await evaluate(encoder, validSets, { ...evalOptions(config), bm25: true });
       log(
         formatEvalReport(
@@ -487,9 +585,10 @@ async function trainIn(
           baseline,
         ),
       );
-      metrics.log(0, { 'val/mrr': baseline.mrr, 'val/bm25_mrr': baseline.bm25Mrr ?? Number.NaN });
+      metrics?.log(0, { 'val/mrr': baseline.mrr, 'val/bm25_mrr': baseline.bm25Mrr ?? Number.NaN });
     }
-    while (step < totalSteps && !options.stop?.requested) {
+    if (!resumeFrom && group) await group.fromRoot(true);
+    while (step < totalSteps && !stopping()) {
       const batch = await batcher.next();
       if (!batch) break;
       const lr = learningRate(step, totalSteps, t);
@@ -508,6 +607,7 @@ async function trainIn(
               microBatch,
               lr,
               maxGradNorm: t.max_grad_norm,
+              requestStop: options.stop?.requested ?? false,
             }
           : {
               objective: 'pairs',
@@ -518,10 +618,12 @@ async function trainIn(
               microBatch,
               lr,
               maxGradNorm: t.max_grad_norm,
+              requestStop: options.stop?.requested ?? false,
             },
       );
+      if (r.stopRequested) agreedStop = true;
       if (!Number.isFinite(r.loss) || (t.max_loss !== null && r.loss > t.max_loss)) {
-        metrics.log(step + 1, { 'train/loss': r.loss });
+        metrics?.log(step + 1, { 'train/loss': r.loss });
         throw new DivergedError(step + 1, r.loss);
       }
       const seconds = (performance.now() - t0) / 1000;
@@ -561,7 +663,7 @@ async function trainIn(
           'train/epoch': batch.epoch,
         };
         if (r.lossScale !== undefined) values['train/loss_scale'] = r.lossScale;
-        metrics.log(step, values);
+        metrics?.log(step, values);
         if (!progress) {
           log(
             `step ${step}/${totalSteps} loss ${values['train/loss']!.toFixed(4)} acc ${values['train/accuracy']!.toFixed(3)} lr ${lr.toExponential(2)} ${Math.round(values['train/tokens_per_second']!)} tok/s`,
@@ -574,33 +676,38 @@ async function trainIn(
       const improved = step % config.validation.interval === 0 || last ? await validate() : false;
       if (improved || step % config.checkpoint.interval === 0 || last) await checkpoint(improved);
     }
-    if (options.stop?.requested) {
+    if (stopping()) {
       progress?.break();
-      log(`${options.stop.reason}: stopping at step ${step}`);
+      log(`${options.stop?.reason ?? 'another process asked to stop'}: stopping at step ${step}`);
     }
     if (step !== lastSavedStep) await checkpoint(false);
     progress?.break();
     const skips = trainSource.stats;
     if (skips.any) log(`training data: ${skips.format()}`);
   } finally {
-    metrics.close();
+    metrics?.close();
     await batcher.close();
   }
+  const collectiveSeconds = group?.collectiveSeconds;
+  group?.close();
 
   const result: TrainResult = {
     runDir,
     steps: step,
     totalSteps,
-    stopped: options.stop?.reason ?? null,
+    stopped: options.stop?.reason ?? (agreedStop ? 'SIGTERM' : null),
     best,
     lastValidation,
     lastCheckpoint,
+    worldSize: world,
+    rank,
+    ...(collectiveSeconds !== undefined ? { collectiveSeconds } : {}),
   };
-  const finished = !options.stop?.requested && step >= totalSteps;
-  if (finished && (config.evaluation.test || config.evaluation.index)) {
+  const finished = !stopping() && step >= totalSteps;
+  if (main && finished && (config.evaluation.test || config.evaluation.index)) {
     // The best checkpoint by validation (the last model when no validation ran).
     const bestDir = store.best()?.dir ?? null;
-    const final = bestDir ? await Encoder.load(bestDir, { device: config.device }) : encoder;
+    const final = bestDir ? await Encoder.load(bestDir, { device }) : encoder;
     const which = bestDir ? `best checkpoint (${basename(bestDir)})` : 'last model';
     // The test split, read once for both.
     const testRecords: CodeRecord[] = [];
