@@ -17,9 +17,9 @@ const repo = resolve(dirname(here), '../../..');
 process.env['SECORA_ADDON'] ??= join(repo, 'build-native', 'Release', 'secora.node');
 const { native } = await import('../src/native.js');
 const { Encoder } = await import('../src/model/encoder.js');
-const { distEnvFrom } = await import('../src/dist/env.js');
-const { ProcessGroup } = await import('../src/dist/process-group.js');
-const { launch } = await import('../src/dist/launcher.js');
+const { distEnvFrom } = await import('../src/parallel/env.js');
+const { ProcessGroup } = await import('../src/parallel/process-group.js');
+const { launch } = await import('../src/parallel/launcher.js');
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

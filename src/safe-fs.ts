@@ -51,8 +51,11 @@ export function cannotWrite(file: string, error: unknown): Error {
   return new Error(`cannot write ${file}: ${why}`);
 }
 
-/** Writes a whole file or nothing: a temporary file in the same folder, fsync, then rename over the target. */
-export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+/**
+ * Writes a whole file or nothing: a temporary file in the same folder, fsync, then rename over the target. `data`
+ * may be several parts, written in order (an index file's sections) without joining them first.
+ */
+export function writeFileAtomic(file: string, data: string | Uint8Array | readonly Uint8Array[]): void {
   const temp = `${file}.tmp-${process.pid}`;
   let fd: number;
   try {
@@ -62,9 +65,12 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   }
   let open = true;
   try {
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    let at = 0;
-    while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
+    const parts =
+      typeof data === 'string' ? [Buffer.from(data, 'utf8')] : data instanceof Uint8Array ? [data] : data;
+    for (const bytes of parts) {
+      let at = 0;
+      while (at < bytes.length) at += writeSync(fd, bytes, at, bytes.length - at);
+    }
     fsyncSync(fd);
     open = false;
     closeSync(fd);

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { launch } from '../src/dist/launcher.js';
+import { launch } from '../src/parallel/launcher.js';
 import { addonPath, type NativeTokenBatch, native, packageRoot } from '../src/native.js';
 
 const CONFIG = {

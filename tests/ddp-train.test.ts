@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../src/dist/launcher.js';
+import { freePort } from '../src/parallel/launcher.js';
 import { packageRoot } from '../src/native.js';
 import { readSafetensors, toFloat64 } from '../src/safetensors.js';
 

@@ -2,8 +2,8 @@
 // the variables each worker gets, output prefixed by rank, and one failing worker ending the others.
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { distEnvFrom } from '../src/dist/env.js';
-import { launch } from '../src/dist/launcher.js';
+import { distEnvFrom } from '../src/parallel/env.js';
+import { launch } from '../src/parallel/launcher.js';
 
 describe('distEnvFrom', () => {
   it('is null for one process', () => {

@@ -18,7 +18,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { endianness } from 'node:os';
-import { cannotWrite } from '../safe-fs.js';
+import { writeFileAtomic } from '../safe-fs.js';
 import type { FaissSearchParams } from './faiss-search-params.js';
 import type { Snippet } from './snippet.js';
 
@@ -99,23 +99,7 @@ export function writeIndexFile(file: string, contents: IndexFileContents): void 
     sha256(body[name]).copy(table, PREFIX + i * ENTRY + 8);
   });
   const parts = [table, sha256(table), ...SECTIONS.map((name) => body[name])];
-  const temp = `${file}.tmp-${process.pid}`;
-  let fd: number;
-  try {
-    fd = openSync(temp, 'w');
-  } catch (error) {
-    throw cannotWrite(file, error);
-  }
-  try {
-    for (const part of parts) writeSync(fd, part);
-    fsyncSync(fd);
-  } catch (error) {
-    closeSync(fd);
-    rmSync(temp, { force: true });
-    throw cannotWrite(file, error);
-  }
-  closeSync(fd);
-  renameSync(temp, file);
+  writeFileAtomic(file, parts);
 }
 
 interface Layout {

@@ -4,17 +4,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/package-root.js';
 
-/** mulberry32: a small seeded generator, so a failing case can be replayed from its printed seed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (the project's own), so a failing case can be replayed from its printed seed. */
+export { mulberry32 as seeded } from '../../src/eval/seeded-shuffle.js';
 
 /** The seed of a randomized test: SECORA_FAULT_SEED to replay one, else a fresh one (printed by the caller). */
 export function faultSeed(): number {

@@ -1,4 +1,4 @@
-// The data-parallel group of a run, joined from the environment (src/dist/env.ts): the c10d group in the
+// The data-parallel group of a run, joined from the environment (src/parallel/env.ts): the c10d group in the
 // native addon, and the few exchanges the trainer needs besides the gradients (a value from rank 0, every
 // rank's small state, a barrier).
 import { type NativeProcessGroup, native } from '../native.js';
