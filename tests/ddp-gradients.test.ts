@@ -5,8 +5,8 @@
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { launch } from '../src/parallel/launcher.js';
 import { addonPath, type NativeTokenBatch, native, packageRoot } from '../src/native.js';
+import { launch } from '../src/parallel/launcher.js';
 
 const CONFIG = {
   modelType: 'roberta' as const,

@@ -6,8 +6,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../src/parallel/launcher.js';
 import { packageRoot } from '../src/native.js';
+import { freePort } from '../src/parallel/launcher.js';
 import { readSafetensors, toFloat64 } from '../src/safetensors.js';
 
 const TINY = join(packageRoot, 'configs', 'tiny.yml');

@@ -1,9 +1,9 @@
 // `secora-train <config.yml>`: the main job. A thin layer over train(): arguments, signals, the summary.
 import { join } from 'node:path';
 import { ConfigError, configHelp } from '../config/config.js';
+import { packageRoot } from '../native.js';
 import { distEnvFrom } from '../parallel/env.js';
 import { launch } from '../parallel/launcher.js';
-import { packageRoot } from '../native.js';
 import { DivergedError, EXIT } from '../train/run-result.js';
 import { StopRequest } from '../train/stop-signal.js';
 import { train } from '../train/trainer.js';
