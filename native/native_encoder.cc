@@ -172,16 +172,24 @@ HostBatch readBatch(Napi::Env env, const Napi::Value& value, const std::string& 
   return b;
 }
 
+// The result of a call that returns nothing to JavaScript.
+struct Nothing {};
+
+// One slow call: `run` works off the JavaScript thread and returns R; `toJs` turns R into the Promise's value
+// on the JavaScript thread. The arguments were copied into `run`'s captures before the worker was queued.
+template <typename R>
 class RuntimeWorker : public Napi::AsyncWorker {
  public:
-  RuntimeWorker(Napi::Env env, std::shared_ptr<EncoderRuntime> runtime, std::string method,
-                std::function<void()> work, std::function<Napi::Value(Napi::Env)> done)
+  using Run = std::function<R()>;
+  using ToJs = Napi::Value (*)(Napi::Env, R&);
+
+  RuntimeWorker(Napi::Env env, std::shared_ptr<EncoderRuntime> runtime, std::string method, Run run, ToJs toJs)
       : Napi::AsyncWorker(env, "secora.NativeEncoder"),
         deferred_(Napi::Promise::Deferred::New(env)),
         runtime_(std::move(runtime)),
         method_(std::move(method)),
-        work_(std::move(work)),
-        done_(std::move(done)),
+        run_(std::move(run)),
+        toJs_(toJs),
         threads_(at::get_num_threads()) {}
 
   Napi::Promise Promise() const { return deferred_.Promise(); }
@@ -191,7 +199,7 @@ class RuntimeWorker : public Napi::AsyncWorker {
       ComputeThread::run([this] {
         // The intra-op thread count is per thread under OpenMP: carry the JavaScript thread's setting over.
         if (at::get_num_threads() != threads_) at::set_num_threads(threads_);
-        work_();
+        result_ = run_();
       });
     } catch (const c10::Error& e) {
       SetError("NativeEncoder." + method_ + ": " + e.what_without_backtrace());
@@ -202,7 +210,7 @@ class RuntimeWorker : public Napi::AsyncWorker {
   void OnOK() override {
     runtime_->busy = false;
     try {
-      deferred_.Resolve(done_(Env()));
+      deferred_.Resolve(toJs_(Env(), result_));
     } catch (const Napi::Error& e) {
       deferred_.Reject(e.Value());
     }
@@ -216,15 +224,50 @@ class RuntimeWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   std::shared_ptr<EncoderRuntime> runtime_;
   std::string method_;
-  std::function<void()> work_;
-  std::function<Napi::Value(Napi::Env)> done_;
+  Run run_;
+  ToJs toJs_;
   int threads_;
+  R result_{};
 };
+
+// toJs functions, one per result type.
+Napi::Value undefinedOf(Napi::Env env, Nothing&) { return env.Undefined(); }
+
+Napi::Value float32ArrayOf(Napi::Env env, std::vector<float>& v) {
+  auto out = Napi::Float32Array::New(env, v.size());
+  std::copy(v.begin(), v.end(), out.Data());
+  return out;
+}
 
 Napi::Float64Array toFloat64Array(Napi::Env env, const std::vector<double>& v) {
   auto out = Napi::Float64Array::New(env, v.size());
   std::copy(v.begin(), v.end(), out.Data());
   return out;
+}
+
+Napi::Value float64ArrayOf(Napi::Env env, std::vector<double>& v) { return toFloat64Array(env, v); }
+
+Napi::Value bufferOf(Napi::Env env, std::string& bytes) {
+  return Napi::Buffer<char>::Copy(env, bytes.data(), bytes.size());
+}
+
+Napi::Value trainResultOf(Napi::Env env, TrainResult& r) {
+  auto o = Napi::Object::New(env);
+  o.Set("loss", r.loss);
+  o.Set("accuracy", r.accuracy);
+  o.Set("gradNorm", r.gradNorm);
+  o.Set("lossScale", r.lossScale);
+  o.Set("skipped", r.skipped);
+  o.Set("stopRequested", r.stopRequested);
+  return o;
+}
+
+Napi::Value loadReportOf(Napi::Env env, LoadReport& r) {
+  auto o = Napi::Object::New(env);
+  auto ignored = Napi::Array::New(env, r.ignored.size());
+  for (size_t i = 0; i < r.ignored.size(); ++i) ignored.Set(i, r.ignored[i]);
+  o.Set("ignored", ignored);
+  return o;
 }
 
 class NativeEncoder : public Napi::ObjectWrap<NativeEncoder> {
@@ -278,22 +321,17 @@ class NativeEncoder : public Napi::ObjectWrap<NativeEncoder> {
   }
 
  private:
-  // Starts a slow call: checks the busy flag, runs `prepare` (which reads the arguments) and queues the work.
-  // Every failure becomes a rejected Promise, so callers handle one kind of error.
+  // Starts a slow call: checks the busy flag, runs `prepare` on the JavaScript thread (it reads the arguments
+  // and returns the work, which owns copies of them) and queues the work. Every failure becomes a rejected
+  // Promise, so callers handle one kind of error.
+  template <typename R, typename Prepare>
   Napi::Value startAsync(const Napi::CallbackInfo& info, const std::string& method,
-                         const std::function<std::pair<std::function<void()>, std::function<Napi::Value(Napi::Env)>>(
-                             const std::shared_ptr<EncoderRuntime>&)>& prepare) {
+                         typename RuntimeWorker<R>::ToJs toJs, Prepare prepare) {
     Napi::Env env = info.Env();
-    auto reject = [&](const Napi::Error& e) {
-      auto d = Napi::Promise::Deferred::New(env);
-      d.Reject(e.Value());
-      return d.Promise();
-    };
     try {
       auto rt = acquire(env, method);
       try {
-        auto [work, done] = prepare(rt);
-        auto* worker = new RuntimeWorker(env, rt, method, std::move(work), std::move(done));
+        auto* worker = new RuntimeWorker<R>(env, rt, method, prepare(rt), toJs);
         worker->Queue();
         return worker->Promise();
       } catch (...) {
@@ -301,7 +339,9 @@ class NativeEncoder : public Napi::ObjectWrap<NativeEncoder> {
         throw;
       }
     } catch (const Napi::Error& e) {
-      return reject(e);
+      auto d = Napi::Promise::Deferred::New(env);
+      d.Reject(e.Value());
+      return d.Promise();
     }
   }
 
@@ -342,31 +382,24 @@ class NativeEncoder : public Napi::ObjectWrap<NativeEncoder> {
     return info[i].As<Napi::String>().Utf8Value();
   }
 
+  using Runtime = std::shared_ptr<EncoderRuntime>;
+
   Napi::Value Embed(const Napi::CallbackInfo& info) {
-    return startAsync(info, "embed", [&](const std::shared_ptr<EncoderRuntime>& rt) {
+    return startAsync<std::vector<float>>(info, "embed", float32ArrayOf, [&](const Runtime& rt) {
       auto batch = std::make_shared<HostBatch>(readBatch(info.Env(), info[0], "batch", rt->config()));
-      auto out = std::make_shared<std::vector<float>>();
-      return std::make_pair(std::function<void()>([rt, batch, out] { *out = rt->embed(*batch); }),
-                            std::function<Napi::Value(Napi::Env)>([out](Napi::Env env) -> Napi::Value {
-                              auto arr = Napi::Float32Array::New(env, out->size());
-                              std::copy(out->begin(), out->end(), arr.Data());
-                              return arr;
-                            }));
+      return [rt, batch] { return rt->embed(*batch); };
     });
   }
 
   Napi::Value HiddenStates(const Napi::CallbackInfo& info) {
-    return startAsync(info, "hiddenStates", [&](const std::shared_ptr<EncoderRuntime>& rt) {
+    return startAsync<std::vector<double>>(info, "hiddenStates", float64ArrayOf, [&](const Runtime& rt) {
       auto batch = std::make_shared<HostBatch>(readBatch(info.Env(), info[0], "batch", rt->config()));
-      auto out = std::make_shared<std::vector<double>>();
-      return std::make_pair(std::function<void()>([rt, batch, out] { *out = rt->hiddenStates(*batch); }),
-                            std::function<Napi::Value(Napi::Env)>(
-                                [out](Napi::Env env) -> Napi::Value { return toFloat64Array(env, *out); }));
+      return [rt, batch] { return rt->hiddenStates(*batch); };
     });
   }
 
   Napi::Value TrainStep(const Napi::CallbackInfo& info) {
-    return startAsync(info, "trainStep", [&](const std::shared_ptr<EncoderRuntime>& rt) {
+    return startAsync<TrainResult>(info, "trainStep", trainResultOf, [&](const Runtime& rt) {
       Napi::Env env = info.Env();
       const Reader r = asReader(env, info[0], "args");
       auto args = std::make_shared<TrainArgs>();
@@ -380,42 +413,25 @@ class NativeEncoder : public Napi::ObjectWrap<NativeEncoder> {
       args->maxGradNorm = r.number("maxGradNorm", 0.0);
       args->apply = r.boolean("apply", true);
       args->requestStop = r.boolean("requestStop", false);
-      auto out = std::make_shared<TrainResult>();
-      return std::make_pair(std::function<void()>([rt, args, out] { *out = rt->trainStep(*args); }),
-                            std::function<Napi::Value(Napi::Env)>([out](Napi::Env env) -> Napi::Value {
-                              auto o = Napi::Object::New(env);
-                              o.Set("loss", out->loss);
-                              o.Set("accuracy", out->accuracy);
-                              o.Set("gradNorm", out->gradNorm);
-                              o.Set("lossScale", out->lossScale);
-                              o.Set("skipped", out->skipped);
-                              o.Set("stopRequested", out->stopRequested);
-                              return o;
-                            }));
+      return [rt, args] { return rt->trainStep(*args); };
     });
   }
 
   Napi::Value LoadWeights(const Napi::CallbackInfo& info) {
-    return startAsync(info, "loadWeights", [&](const std::shared_ptr<EncoderRuntime>& rt) {
+    return startAsync<LoadReport>(info, "loadWeights", loadReportOf, [&](const Runtime& rt) {
       auto path = stringArg(info, 0, "loadWeights(path): path");
-      auto report = std::make_shared<LoadReport>();
-      return std::make_pair(std::function<void()>([rt, path, report] { *report = rt->loadWeights(path); }),
-                            std::function<Napi::Value(Napi::Env)>([report](Napi::Env env) -> Napi::Value {
-                              auto o = Napi::Object::New(env);
-                              auto ignored = Napi::Array::New(env, report->ignored.size());
-                              for (size_t i = 0; i < report->ignored.size(); ++i) ignored.Set(i, report->ignored[i]);
-                              o.Set("ignored", ignored);
-                              return o;
-                            }));
+      return [rt, path] { return rt->loadWeights(path); };
     });
   }
 
   Napi::Value pathCall(const Napi::CallbackInfo& info, const std::string& method,
                        void (EncoderRuntime::*fn)(const std::string&)) {
-    return startAsync(info, method, [&](const std::shared_ptr<EncoderRuntime>& rt) {
+    return startAsync<Nothing>(info, method, undefinedOf, [&](const Runtime& rt) {
       auto path = stringArg(info, 0, method + "(path): path");
-      return std::make_pair(std::function<void()>([rt, path, fn] { ((*rt).*fn)(path); }),
-                            std::function<Napi::Value(Napi::Env)>([](Napi::Env env) { return env.Undefined(); }));
+      return [rt, path, fn] {
+        ((*rt).*fn)(path);
+        return Nothing{};
+      };
     });
   }
   Napi::Value SaveWeights(const Napi::CallbackInfo& info) {
@@ -428,11 +444,10 @@ class NativeEncoder : public Napi::ObjectWrap<NativeEncoder> {
     return pathCall(info, "loadOptimizer", &EncoderRuntime::loadOptimizer);
   }
 
+  // The weights as safetensors bytes (to hash them): serialized off the JavaScript thread.
   Napi::Value WeightsBytes(const Napi::CallbackInfo& info) {
-    return sync(info, "weightsBytes", [&](const std::shared_ptr<EncoderRuntime>& rt) -> Napi::Value {
-      const std::string bytes = rt->weightsBytes();
-      return Napi::Buffer<char>::Copy(info.Env(), bytes.data(), bytes.size());
-    });
+    return startAsync<std::string>(info, "weightsBytes", bufferOf,
+                                   [](const Runtime& rt) { return [rt] { return rt->weightsBytes(); }; });
   }
 
   Napi::Value ConfigureOptimizer(const Napi::CallbackInfo& info) {
@@ -466,12 +481,13 @@ class NativeEncoder : public Napi::ObjectWrap<NativeEncoder> {
 
   // attachProcessGroup(group, gatherNegatives): rank 0's weights to every rank, then data-parallel steps.
   Napi::Value AttachProcessGroup(const Napi::CallbackInfo& info) {
-    return startAsync(info, "attachProcessGroup", [&](const std::shared_ptr<EncoderRuntime>& rt) {
+    return startAsync<Nothing>(info, "attachProcessGroup", undefinedOf, [&](const Runtime& rt) {
       auto group = processGroupOf(info.Env(), info[0], "attachProcessGroup(group, gatherNegatives): group");
       const bool gather = info.Length() > 1 && info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
-      return std::make_pair(
-          std::function<void()>([rt, group, gather] { rt->attachProcessGroup(group, gather); }),
-          std::function<Napi::Value(Napi::Env)>([](Napi::Env env) { return env.Undefined(); }));
+      return [rt, group, gather] {
+        rt->attachProcessGroup(group, gather);
+        return Nothing{};
+      };
     });
   }
 

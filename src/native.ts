@@ -99,7 +99,7 @@ export interface NativeEncoder {
   saveWeights(path: string): Promise<void>;
   saveOptimizer(path: string): Promise<void>;
   loadOptimizer(path: string): Promise<void>;
-  weightsBytes(): Buffer;
+  weightsBytes(): Promise<Buffer>;
   configureOptimizer(settings: NativeOptimizerSettings): void;
   getRngState(): Uint8Array;
   setRngState(state: Uint8Array): void;

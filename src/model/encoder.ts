@@ -1,7 +1,8 @@
 // Encoder: a BERT/RoBERTa bi-encoder in the native addon, with its tokenizer, optimizer and model folder.
 // Calls on one Encoder run one after another (a queue here); the addon itself refuses overlapping calls.
-import { createHash } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Tokenizer } from 'tokenizers';
 import { checkTokenBatch, type TokenBatch } from '../data/token-batch.js';
@@ -91,10 +92,10 @@ export interface TrainStepResult {
   stopRequested?: boolean;
 }
 
-function modelIdOf(parts: Uint8Array[]): string {
-  const hash = createHash('sha256');
-  for (const p of parts) hash.update(p);
-  return hash.digest('hex').slice(0, 16);
+/** The first 16 hex digits of the parts' sha256, hashed off the JavaScript thread (WebCrypto runs on libuv's pool). */
+async function modelIdOf(parts: Uint8Array[]): Promise<string> {
+  const digest = await webcrypto.subtle.digest('SHA-256', Buffer.concat(parts));
+  return Buffer.from(digest).toString('hex').slice(0, 16);
 }
 
 /** Gives an error without JavaScript frames (one from the addon's worker) the stack of the call that caused it. */
@@ -134,7 +135,7 @@ export class Encoder implements Embedder {
   static async create(config: EncoderConfig, options: EncoderOptions = {}): Promise<Encoder> {
     const clean = validateEncoderConfig(config);
     const enc = Encoder.open(clean, options, options.maxLength);
-    enc.id = modelIdOf([...enc.folderTexts(), enc.nativeEncoder.weightsBytes()]);
+    enc.id = await modelIdOf([...enc.folderTexts(), await enc.nativeEncoder.weightsBytes()]);
     return enc;
   }
 
@@ -170,7 +171,7 @@ export class Encoder implements Embedder {
     const tokenizer = options.tokenizer ?? (existsSync(tokenizerPath) ? tokenizerPath : undefined);
     const enc = Encoder.open(config, { ...options, tokenizer }, options.maxLength ?? secora?.maxLength);
     await enc.nativeEncoder.loadWeights(weightsPath);
-    enc.id = modelIdOf([configText, secoraText ?? new Uint8Array(), readFileSync(weightsPath)]);
+    enc.id = await modelIdOf([configText, secoraText ?? new Uint8Array(), await readFile(weightsPath)]);
     return enc;
   }
 
@@ -299,7 +300,7 @@ export class Encoder implements Embedder {
       const weightsPath = join(dir, 'model.safetensors');
       await this.nativeEncoder.saveWeights(weightsPath);
       if (this.tokenizer) this.tokenizer.save(join(dir, 'tokenizer.json'));
-      this.id = modelIdOf([configText, secoraText, readFileSync(weightsPath)]);
+      this.id = await modelIdOf([configText, secoraText, await readFile(weightsPath)]);
     });
   }
 
