@@ -26,49 +26,27 @@ at::Tensor norm(torch::nn::LayerNorm& ln, const at::Tensor& x) {
 }
 }  // namespace
 
+// Users' configs are validated once, in TypeScript (validateEncoderConfig in src/model/config.ts, with messages
+// that name the key). These are the invariants the C++ relies on, asserted so that a caller of the raw addon
+// gets an error instead of undefined behaviour.
+#define SECORA_CONFIG_ASSERT(cond) \
+  TORCH_CHECK(cond, "EncoderConfig: ", #cond, " does not hold (validateEncoderConfig checks configs before this)")
+
 void validateConfig(const EncoderConfig& c) {
-  auto positive = [](const char* name, int64_t v) {
-    if (v < 1) throw std::invalid_argument(std::string("config.") + name + " must be >= 1, got " + std::to_string(v));
-  };
-  if (c.modelType != "bert" && c.modelType != "roberta") {
-    throw std::invalid_argument("config.modelType must be 'bert' or 'roberta', got '" + c.modelType + "'");
-  }
-  positive("vocabSize", c.vocabSize);
-  positive("hiddenSize", c.hiddenSize);
-  positive("numHiddenLayers", c.numHiddenLayers);
-  positive("numAttentionHeads", c.numAttentionHeads);
-  positive("intermediateSize", c.intermediateSize);
-  positive("maxPositionEmbeddings", c.maxPositionEmbeddings);
-  positive("typeVocabSize", c.typeVocabSize);
-  positive("embeddingSize", c.embeddingSize);
-  if (c.hiddenSize % c.numAttentionHeads != 0) {
-    throw std::invalid_argument("config.hiddenSize (" + std::to_string(c.hiddenSize) +
-                                ") must be a multiple of config.numAttentionHeads (" +
-                                std::to_string(c.numAttentionHeads) + ")");
-  }
-  if (c.padTokenId < 0 || c.padTokenId >= c.vocabSize) {
-    throw std::invalid_argument("config.padTokenId must be in [0, vocabSize), got " + std::to_string(c.padTokenId));
-  }
-  if (c.maxSequenceLength() < 1) {
-    throw std::invalid_argument("config.maxPositionEmbeddings (" + std::to_string(c.maxPositionEmbeddings) +
-                                ") leaves no position for RoBERTa after padTokenId + 1");
-  }
-  for (auto [name, p] : {std::pair{"hiddenDropoutProb", c.hiddenDropoutProb},
-                         std::pair{"attentionProbsDropoutProb", c.attentionProbsDropoutProb}}) {
-    if (!(p >= 0.0 && p < 1.0)) {
-      throw std::invalid_argument(std::string("config.") + name + " must be in [0, 1), got " + std::to_string(p));
-    }
-  }
-  if (!(c.layerNormEps > 0.0)) throw std::invalid_argument("config.layerNormEps must be > 0");
-  if (c.pooling != "cls" && c.pooling != "mean" && c.pooling != "cls_projection") {
-    throw std::invalid_argument("config.pooling must be 'cls', 'mean' or 'cls_projection', got '" + c.pooling + "'");
-  }
-  if (c.pooling != "cls_projection" && c.embeddingSize != c.hiddenSize) {
-    throw std::invalid_argument("config.embeddingSize (" + std::to_string(c.embeddingSize) +
-                                ") must equal hiddenSize (" + std::to_string(c.hiddenSize) + ") unless pooling is " +
-                                "'cls_projection'");
-  }
+  SECORA_CONFIG_ASSERT(c.modelType == "bert" || c.modelType == "roberta");
+  SECORA_CONFIG_ASSERT(c.vocabSize >= 1 && c.hiddenSize >= 1 && c.numHiddenLayers >= 1);
+  SECORA_CONFIG_ASSERT(c.numAttentionHeads >= 1 && c.intermediateSize >= 1 && c.maxPositionEmbeddings >= 1);
+  SECORA_CONFIG_ASSERT(c.typeVocabSize >= 1 && c.embeddingSize >= 1);
+  SECORA_CONFIG_ASSERT(c.hiddenSize % c.numAttentionHeads == 0);
+  SECORA_CONFIG_ASSERT(c.padTokenId >= 0 && c.padTokenId < c.vocabSize);
+  SECORA_CONFIG_ASSERT(c.maxSequenceLength() >= 1);
+  SECORA_CONFIG_ASSERT(c.hiddenDropoutProb >= 0.0 && c.hiddenDropoutProb < 1.0);
+  SECORA_CONFIG_ASSERT(c.attentionProbsDropoutProb >= 0.0 && c.attentionProbsDropoutProb < 1.0);
+  SECORA_CONFIG_ASSERT(c.layerNormEps > 0.0);
+  SECORA_CONFIG_ASSERT(c.pooling == "cls" || c.pooling == "mean" || c.pooling == "cls_projection");
+  SECORA_CONFIG_ASSERT(c.pooling == "cls_projection" || c.embeddingSize == c.hiddenSize);
 }
+#undef SECORA_CONFIG_ASSERT
 
 at::Tensor dropout(const at::Tensor& x, double p, bool training, at::Generator& gen) {
   if (!training || p == 0.0) return x;

@@ -29,7 +29,7 @@ struct EncoderConfig {
   }
 };
 
-// Throws std::invalid_argument naming the field when a value is out of range.
+// Asserts the invariants the C++ relies on (TORCH_CHECK); users' configs are validated in TypeScript first.
 void validateConfig(const EncoderConfig& c);
 
 }  // namespace secora

@@ -94,6 +94,16 @@ describe('bad configs', () => {
     );
   });
 
+  it('the raw addon asserts the invariants TypeScript validated (no crash past the check)', () => {
+    const addon = native();
+    expect(() => new addon.NativeEncoder({ config: { ...tinyConfig(), numAttentionHeads: 5 } })).toThrow(
+      /hiddenSize % c\.numAttentionHeads == 0 does not hold/,
+    );
+    expect(() => new addon.NativeEncoder({ config: { ...tinyConfig(), padTokenId: -1 } })).toThrow(
+      /c\.padTokenId >= 0 && c\.padTokenId < c\.vocabSize does not hold/,
+    );
+  });
+
   it('names the key of a bad config.json', async () => {
     const dir = scratch();
     copyFileSync(join(bertFixture, 'model.safetensors'), join(dir, 'model.safetensors'));
