@@ -49,6 +49,18 @@ function batch(rows: number, seqLen: number, seed: number): NativeTokenBatch {
 
 const A = batch(ROWS, 6, 5);
 const B = batch(ROWS, 10, 9);
+/** One hard negative per pair, as long as B's rows. */
+const N = batch(ROWS, 10, 13);
+
+/** The rows of `first`, then those of `then` (the same sequence length). */
+function concatRows(first: NativeTokenBatch, then: NativeTokenBatch): NativeTokenBatch {
+  return {
+    batchSize: first.batchSize + then.batchSize,
+    seqLen: first.seqLen,
+    inputIds: Int32Array.from([...first.inputIds, ...then.inputIds]),
+    attentionMask: Uint8Array.from([...first.attentionMask, ...then.attentionMask]),
+  };
+}
 
 function rowsOf(b: NativeTokenBatch, from: number, to: number): NativeTokenBatch {
   return {
@@ -99,6 +111,8 @@ async function twoRanks(spec: {
   microBatch: number;
   gatherNegatives: boolean;
   steps?: number;
+  /** Hard negatives: each rank appends its rows of N to its rows of B. */
+  hardNegatives?: boolean;
 }) {
   let out = '';
   const sink = new Writable({
@@ -116,6 +130,15 @@ async function twoRanks(spec: {
     temperature: 0.1,
     a: { seqLen: A.seqLen, inputIds: Array.from(A.inputIds), attentionMask: Array.from(A.attentionMask) },
     b: { seqLen: B.seqLen, inputIds: Array.from(B.inputIds), attentionMask: Array.from(B.attentionMask) },
+    ...(spec.hardNegatives
+      ? {
+          n: {
+            seqLen: N.seqLen,
+            inputIds: Array.from(N.inputIds),
+            attentionMask: Array.from(N.attentionMask),
+          },
+        }
+      : {}),
   });
   const result = await launch({
     nproc: 2,
@@ -162,6 +185,27 @@ describe('data parallel: cross-rank negatives', () => {
     const want = await single(A, B, false);
     for (const rank of await twoRanks({ symmetric: false, microBatch: 2, gatherNegatives: true }))
       expectClose(rank, want);
+  }, 120_000);
+
+  it('hard negatives: the b rows of each rank are its positives then its negatives; gathered, they are the candidates of one process over all positives and negatives', async () => {
+    // One process: b = [every positive; every negative], labels 0..ROWS-1. Two ranks: rank r's positives sit at
+    // r·(rows of b per rank) among the gathered b rows; the same candidate set, so the same loss and gradients.
+    // Plain symmetric, and one-sided with GradCache (the gather then happens on the cached embeddings).
+    for (const [symmetric, microBatch] of [
+      [true, 0],
+      [false, 2],
+    ] as const) {
+      const want = await single(A, concatRows(B, N), symmetric);
+      const plain = await single(A, B, symmetric);
+      expect(Math.abs(want.loss - plain.loss)).toBeGreaterThan(1e-3); // the negatives do change the loss
+      for (const rank of await twoRanks({
+        symmetric,
+        microBatch: 0,
+        gatherNegatives: true,
+        hardNegatives: true,
+      }))
+        expectClose(rank, want);
+    }
   }, 120_000);
 
   it('without the gather, each rank has its own negatives: the average of the two halves', async () => {
