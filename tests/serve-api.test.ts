@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { searchViaServer } from '../src/cli/search-server.js';
 import { CodeIndex } from '../src/search/code-index.js';
+import { DEFAULT_SEARCH_MODE } from '../src/search/fusion.js';
 import { HashingEmbedder } from '../src/search/hashing-embedder.js';
 import { type RunningServer, startServer } from '../src/serve/server.js';
 import { post, serveTiny, tinyIndexFile } from './serve-fixtures.js';
@@ -55,11 +56,8 @@ describe('serve: routes', () => {
 
   it('hybrid and dense give the same ranking as the library (CodeIndex.search)', async () => {
     const index = CodeIndex.load(fixture.file, new HashingEmbedder(64));
-    for (const [mode, hybrid] of [
-      ['dense', false],
-      ['hybrid', 'rrf'],
-    ] as const) {
-      const expected = await index.search('sort strings', { k: 5, hybrid });
+    for (const mode of ['dense', 'hybrid', 'bm25'] as const) {
+      const expected = await index.search('sort strings', { k: 5, mode });
       const { json } = await post(`${url}/search`, { query: 'sort strings', k: 5, mode });
       expect(hitsOf(json).map((h) => [h.name, h.score])).toEqual(expected.map((h) => [h.name, h.score]));
     }
@@ -69,7 +67,12 @@ describe('serve: routes', () => {
     const byLang = await post(`${url}/search`, { query: 'parse', k: 8, lang: 'python', mode: 'dense' });
     expect(hitsOf(byLang.json).length).toBeGreaterThan(0);
     expect(hitsOf(byLang.json).every((h) => h.language === 'python')).toBe(true);
-    const byDir = await post(`${url}/search`, { query: 'parse a date', k: 8, path: 'src/util/**' });
+    const byDir = await post(`${url}/search`, {
+      query: 'parse a date',
+      k: 8,
+      path: 'src/util/**',
+      mode: 'hybrid',
+    });
     expect(new Set(hitsOf(byDir.json).map((h) => h.path))).toEqual(
       new Set(['src/util/sort.go', 'src/util/hash.rb', 'src/util/strings.php', 'src/util/date.py']),
     );
@@ -77,6 +80,7 @@ describe('serve: routes', () => {
     expect(hitsOf(byName.json).every((h) => h.path.endsWith('.py'))).toBe(true);
     const none = await post(`${url}/search`, { query: 'file', k: 8, path: 'nowhere/**' });
     expect(none.status).toBe(200);
+    expect(none.json['mode']).toBe(DEFAULT_SEARCH_MODE); // no mode: the one `secora search` uses
     expect(hitsOf(none.json)).toEqual([]);
   });
 

@@ -1,9 +1,10 @@
 // The MCP server of `secora mcp`: two tools over a secora index for code assistants. search_code finds
-// functions for a question (hybrid by default); find_similar finds functions like a code fragment (dense).
+// functions for a question (by DEFAULT_SEARCH_MODE, as `secora search`); find_similar finds functions like a code fragment (dense).
 // Results are snippets with their locations (path:start-end), as text an assistant can quote.
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Embedder } from '../model/embedder.js';
+import { DEFAULT_SEARCH_MODE } from '../search/fusion.js';
 import type { SearchHit } from '../search/snippet.js';
 import type { LiveIndex } from '../serve/live-index.js';
 import { DEFAULT_LIMITS } from '../serve/schemas.js';
@@ -60,7 +61,7 @@ export function createMcpServer(live: LiveIndex, embedder: Embedder, version: st
       },
     },
     async ({ query, k, lang, path }) => {
-      const hits = await run({ query, k: k ?? 5, mode: 'hybrid', language: lang, path }, query);
+      const hits = await run({ query, k: k ?? 5, mode: DEFAULT_SEARCH_MODE, language: lang, path }, query);
       return answer(hits, `"${query}"`);
     },
   );

@@ -1,5 +1,6 @@
 // The HTTP API's request and response shapes as JSON Schema: fastify validates requests with them, and
 // /openapi.json is made from the same objects, so the description cannot drift from what is checked.
+import { DEFAULT_SEARCH_MODE } from '../search/fusion.js';
 import { SEARCH_MODES } from './search-request.js';
 
 export interface ServeLimits {
@@ -70,7 +71,7 @@ export function searchBodySchema(limits: ServeLimits) {
         maxLength: 512,
         description: "A glob over file paths ('src/**/*.py'; without a slash it matches the file name)",
       },
-      mode: { type: 'string', enum: [...SEARCH_MODES], default: 'hybrid' },
+      mode: { type: 'string', enum: [...SEARCH_MODES], default: DEFAULT_SEARCH_MODE },
     },
   } as const;
 }

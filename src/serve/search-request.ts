@@ -1,8 +1,8 @@
-// One search as the server and the MCP tools ask it: dense, BM25 or hybrid (reciprocal-rank fusion as
-// `secora search --hybrid`), optionally one language and a path glob. The query vector comes in from the
+// One search as the server and the MCP tools ask it: dense, BM25 or hybrid (fused by DEFAULT_FUSION, as
+// `secora search --mode hybrid`), optionally one language and a path glob. The query vector comes in from the
 // caller (the micro-batcher), so a search never embeds twice.
 import type { CodeIndex } from '../search/code-index.js';
-import { reciprocalRankFusion } from '../search/fusion.js';
+import { DEFAULT_FUSION, fuse as fuseRankings } from '../search/fusion.js';
 import { pathMatcher as globMatcher } from '../search/path-glob.js';
 import type { SearchHit } from '../search/snippet.js';
 
@@ -50,6 +50,6 @@ function needVector(vector: Float32Array | undefined): Float32Array {
 function fuse(dense: SearchHit[], lexical: SearchHit[]): SearchHit[] {
   const byId = new Map<number, SearchHit>();
   for (const h of [...dense, ...lexical]) byId.set(h.id, h);
-  const fused = reciprocalRankFusion([dense, lexical]);
+  const fused = fuseRankings(dense, lexical, DEFAULT_FUSION);
   return fused.map(({ id, score }) => ({ ...byId.get(id)!, score }));
 }
