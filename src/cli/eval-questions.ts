@@ -10,7 +10,7 @@ import { evaluateQuestions, formatQuestionsReport } from '../eval/questions/run-
 import { sampleCorpus } from '../eval/questions/sample-corpus.js';
 import { DEFAULT_FUSION_GRID, formatTuning, tuneFusion } from '../eval/questions/tune-fusion.js';
 import { packageRoot } from '../package-root.js';
-import { formatFusion, parseFusion } from '../search/fusion.js';
+import { DEFAULT_FUSION, formatFusion, parseFusion } from '../search/fusion.js';
 import { resolveModel } from '../search/resolve-model.js';
 import { parseCommandLine } from './args.js';
 import type { CommandMain } from './run.js';
@@ -21,7 +21,7 @@ export const EVAL_QUESTIONS_USAGE = `usage: secora eval --questions FILE [--mode
   --model M          a model folder, or hashing[:DIM]; none: BM25 only
   --check            only validate the file and resolve every judged answer to one mined function
   --corpus N=DIR     read corpus N from DIR (N=LANG:DIR adds a corpus); repeatable
-  --fusion F         the hybrid's fusion: rrf[:K] or weighted[:W] (default ${formatFusion({ method: 'rrf', k: 60 })})
+  --fusion F         the hybrid's fusion: rrf[:K] or weighted[:W] (default ${formatFusion(DEFAULT_FUSION)}, as secora search)
   --pool N           candidates of each ranking fused (default 50)
   --sample N         rank against at most N functions per corpus: every judged one plus a seeded sample
                      of the rest (when embedding the whole corpus is too slow); --seed S (default 0)
