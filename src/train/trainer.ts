@@ -220,67 +220,82 @@ function encoderConfigOf(config: TrainConfig, tokenizer: CodeTokenizer): Encoder
   };
 }
 
-export async function train(options: TrainOptions): Promise<TrainResult> {
-  // Data parallel (several processes): rank 0 writes the run folder, logs and checkpoints; the others train.
-  const dist = distEnvFrom(options.env ?? process.env);
-  const main = !dist || dist.rank === 0;
-  const log = main ? (options.log ?? ((line: string) => process.stderr.write(`${line}\n`))) : () => {};
-  const sets = options.sets ?? [];
+/** Where a run resumes from: the checkpoint folder and its trainer state. */
+interface ResumePoint {
+  dir: string;
+  state: TrainerState;
+}
 
-  // 1. The config (a run's own resolved config.yml when resuming) and the run folder.
-  let config: TrainConfig;
-  let runDir: string;
-  let resumeFrom: { dir: string; state: TrainerState } | null = null;
+/**
+ * The run's config (a resumed run's own, from its checkpoint) and its folder: a new one is created by rank 0
+ * (exclusively, so two runs started in the same second never share one); the other ranks learn its name later.
+ */
+function openRun(
+  options: TrainOptions,
+  main: boolean,
+  log: (line: string) => void,
+): { config: TrainConfig; runDir: string; resumeFrom: ResumePoint | null } {
+  const sets = options.sets ?? [];
   if (options.resume && options.restart) throw new Error('--resume and --restart exclude each other');
   if (options.resume) {
     const fromFile = configOf(options, sets);
-    runDir =
+    const runDir =
       typeof options.resume === 'string'
         ? existsSync(options.resume)
           ? resolve(options.resume)
           : resolve(fromFile.output_dir, options.resume)
         : newestRun(resolve(fromFile.output_dir));
     // The checkpoint's own copy of the config is preferred: config.yml may be damaged, the checkpoint is checked.
-    resumeFrom = resumePoint(runDir, options.configFile ?? '<config.yml>', log);
-    config = configOfCheckpoint(resumeFrom.dir, resumeFrom.state, sets);
-  } else {
-    config = configOf(options, sets);
-    if (options.name !== undefined) checkRunName(options.name, '--name');
-    const restart = typeof options.restart === 'string' ? options.restart : undefined;
-    if (restart !== undefined && !existsSync(restart)) checkRunName(restart, '--restart');
-    const wanted =
-      restart !== undefined && existsSync(restart)
-        ? resolve(restart)
-        : resolve(config.output_dir, restart ?? options.name ?? runName(config, options.configFile));
-    if (!isInside(resolve(config.output_dir), wanted) && restart === undefined)
-      throw new Error(
-        `--name ${options.name}: the run folder ${wanted} would be outside ${config.output_dir}`,
-      );
-    if (hasCheckpoint(wanted)) {
-      throw new Error(
-        `${wanted} already holds a run with checkpoints: resume it with --resume ${basename(wanted)}, or choose another --name`,
-      );
-    }
-    // A folder of a run stopped before its first checkpoint holds nothing to keep: start it again. Only a folder
-    // that holds nothing but what a run writes is removed.
-    if (main && existsSync(wanted) && options.restart) {
-      const foreign = readdirSync(wanted).filter((n) => !RUN_ENTRY.test(n));
-      if (!existsSync(join(wanted, 'config.yml')) || foreign.length > 0)
-        throw new Error(
-          `--restart: ${wanted} does not look like a run folder (no config.yml, or it holds ${foreign.slice(0, 3).join(', ')}); nothing was removed`,
-        );
-      rmSync(wanted, { recursive: true, force: true });
-    }
-    // Only rank 0 creates the folder; the others learn its name (a suffix may have been added) below. The parents
-    // through a bounded walk (Node's recursive mkdir can loop on odd file systems); the run folder itself
-    // exclusively, so two runs started in the same second never share one (a restart keeps its name).
-    runDir = wanted;
-    if (main) {
-      makeDirs(dirname(wanted), 'output folder');
-      if (options.restart) makeDirs(wanted, 'run folder');
-      else runDir = createRunFolder(wanted);
-    }
+    const resumeFrom = resumePoint(runDir, options.configFile ?? '<config.yml>', log);
+    return { config: configOfCheckpoint(resumeFrom.dir, resumeFrom.state, sets), runDir, resumeFrom };
   }
+  const config = configOf(options, sets);
+  if (options.name !== undefined) checkRunName(options.name, '--name');
+  const restart = typeof options.restart === 'string' ? options.restart : undefined;
+  if (restart !== undefined && !existsSync(restart)) checkRunName(restart, '--restart');
+  const wanted =
+    restart !== undefined && existsSync(restart)
+      ? resolve(restart)
+      : resolve(config.output_dir, restart ?? options.name ?? runName(config, options.configFile));
+  if (!isInside(resolve(config.output_dir), wanted) && restart === undefined)
+    throw new Error(`--name ${options.name}: the run folder ${wanted} would be outside ${config.output_dir}`);
+  if (hasCheckpoint(wanted)) {
+    throw new Error(
+      `${wanted} already holds a run with checkpoints: resume it with --resume ${basename(wanted)}, or choose another --name`,
+    );
+  }
+  // A folder of a run stopped before its first checkpoint holds nothing to keep: start it again. Only a folder
+  // that holds nothing but what a run writes is removed.
+  if (main && existsSync(wanted) && options.restart) {
+    const foreign = readdirSync(wanted).filter((n) => !RUN_ENTRY.test(n));
+    if (!existsSync(join(wanted, 'config.yml')) || foreign.length > 0)
+      throw new Error(
+        `--restart: ${wanted} does not look like a run folder (no config.yml, or it holds ${foreign.slice(0, 3).join(', ')}); nothing was removed`,
+      );
+    rmSync(wanted, { recursive: true, force: true });
+  }
+  // Only rank 0 creates the folder; the others learn its name (a suffix may have been added) below. The parents
+  // through a bounded walk (Node's recursive mkdir can loop on odd file systems); the run folder itself
+  // exclusively, so two runs started in the same second never share one (a restart keeps its name).
+  let runDir = wanted;
+  if (main) {
+    makeDirs(dirname(wanted), 'output folder');
+    if (options.restart) makeDirs(wanted, 'run folder');
+    else runDir = createRunFolder(wanted);
+  }
+  return { config, runDir, resumeFrom: null };
+}
+
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  // Data parallel (several processes): rank 0 writes the run folder, logs and checkpoints; the others train.
+  const dist = distEnvFrom(options.env ?? process.env);
+  const main = !dist || dist.rank === 0;
+  const log = main ? (options.log ?? ((line: string) => process.stderr.write(`${line}\n`))) : () => {};
+
+  // 1. The config (a run's own resolved config.yml when resuming) and the run folder.
+  const opened = openRun(options, main, log);
+  const { config, resumeFrom } = opened;
+  let runDir = opened.runDir;
   const group = dist
     ? await ProcessGroup.join(dist, {
         backend: chooseBackend(config.distributed.backend, config.device),
@@ -337,6 +352,125 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
 }
 
+/** The encoder: from the checkpoint, a Hugging Face folder, or new; in the process group, with its dropout state. */
+async function openEncoder(
+  config: TrainConfig,
+  tokenizer: CodeTokenizer,
+  resumeFrom: ResumePoint | null,
+  { group, rank, device }: Pick<Parallel, 'group' | 'rank' | 'device'>,
+): Promise<Encoder> {
+  const t = config.training;
+  // A process-wide switch (libtorch's global context): set before the encoder exists.
+  setDeterministic(config.deterministic);
+  const encoderOptions: EncoderOptions = {
+    device,
+    seed: config.seed,
+    precision: t.precision,
+    tokenizer: tokenizer.native,
+    optimizer: { weightDecay: t.weight_decay, betas: [t.beta1, t.beta2], eps: t.eps },
+    maxLength: Math.max(config.data.max_query_length, config.data.max_code_length),
+  };
+  let encoder: Encoder;
+  if (resumeFrom) {
+    encoder = await Encoder.load(resumeFrom.dir, encoderOptions);
+    await encoder.loadOptimizer(join(resumeFrom.dir, 'optimizer.safetensors'));
+  } else if (config.model.from !== 'scratch') {
+    encoder = await Encoder.load(config.model.from, encoderOptions);
+    if (encoder.config.pooling !== config.model.pooling) {
+      throw new Error(
+        `model.pooling is ${config.model.pooling}, but ${config.model.from} pools by ${encoder.config.pooling} ` +
+          "(its secora.json, or 'cls' for a Hugging Face folder); set model.pooling to that: a new head on a " +
+          'pretrained model is not supported yet',
+      );
+    }
+    if (encoder.config.vocabSize < tokenizer.vocabSize) {
+      throw new Error(
+        `model.from ${config.model.from} has ${encoder.config.vocabSize} token embeddings, the tokenizer ${tokenizer.vocabSize}`,
+      );
+    }
+  } else {
+    encoder = await Encoder.create(encoderConfigOf(config, tokenizer), encoderOptions);
+  }
+  if (group) await encoder.joinProcessGroup(group.native, { gatherNegatives: t.gather_negatives });
+  if (resumeFrom) {
+    const s = resumeFrom.state;
+    encoder.setRngState(Buffer.from(s.rngByRank?.[rank] ?? s.rng, 'base64'));
+  }
+  return encoder;
+}
+
+/** The training batches, from the start or where the checkpoint left them; this rank's slice of each. */
+async function openBatcher(
+  config: TrainConfig,
+  trainSource: DataSource,
+  tokenizer: CodeTokenizer,
+  totalSteps: number,
+  resumeFrom: ResumePoint | null,
+  { rank, world }: Pick<Parallel, 'rank' | 'world'>,
+  log: (line: string) => void,
+): Promise<Batcher> {
+  const t = config.training;
+  const cap = config.data.max_train_examples;
+  // Each rank takes its slice of every global batch; a saved position is rank 0's, the order the same.
+  const savedPosition = resumeFrom?.state.batcher;
+  return Batcher.open(
+    {
+      source: trainSource,
+      tokenizer,
+      batchSize: t.batch_size * t.grad_accumulation,
+      mode: t.objective === 'pairs' ? 'pairs' : 'concat',
+      maxDocLength: config.data.max_query_length,
+      maxCodeLength: config.data.max_code_length,
+      maxLength: config.data.max_code_length,
+      seed: config.seed,
+      shuffleBuffer: config.data.shuffle_buffer,
+      bucketPool: config.data.bucketing ? DEFAULT_BUCKET_POOL : 0,
+      prefetch: config.data.prefetch,
+      maxSteps: totalSteps,
+      rank,
+      worldSize: world,
+      ...(cap !== null ? { maxRecords: cap } : {}),
+      queryViews: t.query_views,
+      ...(t.hard_negatives > 0
+        ? { negatives: await hardNegativesOf(trainSource, cap, t.hard_negatives, log) }
+        : {}),
+    },
+    savedPosition ? { ...savedPosition, order: { ...savedPosition.order, rank } } : undefined,
+  );
+}
+
+/** The run's tokenizer: its checkpoint's, the run folder's, a given one, the pretrained model's, or a new one. */
+async function chooseTokenizer(
+  config: TrainConfig,
+  runDir: string,
+  resumeFrom: ResumePoint | null,
+  main: boolean,
+  trainSource: DataSource,
+  log: (line: string) => void,
+): Promise<CodeTokenizer> {
+  const runTokenizer = join(runDir, 'tokenizer.json');
+  const pretrained = config.model.from !== 'scratch' ? join(config.model.from, 'tokenizer.json') : null;
+  const checkpointTokenizer = resumeFrom ? join(resumeFrom.dir, 'tokenizer.json') : null;
+  if (checkpointTokenizer && existsSync(checkpointTokenizer))
+    return CodeTokenizer.fromFile(checkpointTokenizer);
+  if (existsSync(runTokenizer) && (resumeFrom || !main)) return CodeTokenizer.fromFile(runTokenizer);
+  if (config.tokenizer.path) return CodeTokenizer.fromFile(config.tokenizer.path);
+  if (pretrained && existsSync(pretrained)) return CodeTokenizer.fromFile(pretrained);
+  const t0 = performance.now();
+  const tokenizer = await CodeTokenizer.train(
+    trainingTexts(trainSource.records(), config.tokenizer.train_examples),
+    {
+      modelType: config.model.type,
+      vocabSize: config.tokenizer.vocab_size,
+      codeAware: config.tokenizer.code_aware,
+    },
+  );
+  log(
+    `tokenizer: trained a byte-level BPE of ${tokenizer.vocabSize} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  return tokenizer;
+}
+
 /** This process's place in a data-parallel run (one process: no group, rank 0 of 1). */
 interface Parallel {
   group: ProcessGroup | null;
@@ -352,7 +486,7 @@ async function trainIn(
   options: TrainOptions,
   config: TrainConfig,
   runDir: string,
-  resumeFrom: { dir: string; state: TrainerState } | null,
+  resumeFrom: ResumePoint | null,
   log: (line: string) => void,
   { group, main, world, rank, device }: Parallel,
 ): Promise<TrainResult> {
@@ -403,73 +537,15 @@ async function trainIn(
   if (early) return early;
 
   // 4. The tokenizer: the run's own, a given one, the pretrained model's, or one trained on the training split.
-  const runTokenizer = join(runDir, 'tokenizer.json');
-  const pretrained = config.model.from !== 'scratch' ? join(config.model.from, 'tokenizer.json') : null;
-  const checkpointTokenizer = resumeFrom ? join(resumeFrom.dir, 'tokenizer.json') : null;
-  let tokenizer: CodeTokenizer;
-  if (checkpointTokenizer && existsSync(checkpointTokenizer))
-    tokenizer = CodeTokenizer.fromFile(checkpointTokenizer);
-  else if (existsSync(runTokenizer) && (resumeFrom || !main))
-    tokenizer = CodeTokenizer.fromFile(runTokenizer);
-  else if (config.tokenizer.path) tokenizer = CodeTokenizer.fromFile(config.tokenizer.path);
-  else if (pretrained && existsSync(pretrained)) tokenizer = CodeTokenizer.fromFile(pretrained);
-  else {
-    const t0 = performance.now();
-    tokenizer = await CodeTokenizer.train(
-      trainingTexts(trainSource.records(), config.tokenizer.train_examples),
-      {
-        modelType: config.model.type,
-        vocabSize: config.tokenizer.vocab_size,
-        codeAware: config.tokenizer.code_aware,
-      },
-    );
-    log(
-      `tokenizer: trained a byte-level BPE of ${tokenizer.vocabSize} tokens in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-    );
-  }
-  if (main) tokenizer.save(runTokenizer);
+  const tokenizer = await chooseTokenizer(config, runDir, resumeFrom, main, trainSource, log);
+  if (main) tokenizer.save(join(runDir, 'tokenizer.json'));
   if (group && main) await group.fromRoot(true);
   const afterTokenizer = stopped();
   if (afterTokenizer) return afterTokenizer;
 
   // 5. The encoder: from the checkpoint, a Hugging Face folder, or new.
   const t = config.training;
-  // A process-wide switch (libtorch's global context): set before the encoder exists.
-  setDeterministic(config.deterministic);
-  const encoderOptions: EncoderOptions = {
-    device,
-    seed: config.seed,
-    precision: t.precision,
-    tokenizer: tokenizer.native,
-    optimizer: { weightDecay: t.weight_decay, betas: [t.beta1, t.beta2], eps: t.eps },
-    maxLength: Math.max(config.data.max_query_length, config.data.max_code_length),
-  };
-  let encoder: Encoder;
-  if (resumeFrom) {
-    encoder = await Encoder.load(resumeFrom.dir, encoderOptions);
-    await encoder.loadOptimizer(join(resumeFrom.dir, 'optimizer.safetensors'));
-  } else if (config.model.from !== 'scratch') {
-    encoder = await Encoder.load(config.model.from, encoderOptions);
-    if (encoder.config.pooling !== config.model.pooling) {
-      throw new Error(
-        `model.pooling is ${config.model.pooling}, but ${config.model.from} pools by ${encoder.config.pooling} ` +
-          "(its secora.json, or 'cls' for a Hugging Face folder); set model.pooling to that: a new head on a " +
-          'pretrained model is not supported yet',
-      );
-    }
-    if (encoder.config.vocabSize < tokenizer.vocabSize) {
-      throw new Error(
-        `model.from ${config.model.from} has ${encoder.config.vocabSize} token embeddings, the tokenizer ${tokenizer.vocabSize}`,
-      );
-    }
-  } else {
-    encoder = await Encoder.create(encoderConfigOf(config, tokenizer), encoderOptions);
-  }
-  if (group) await encoder.joinProcessGroup(group.native, { gatherNegatives: t.gather_negatives });
-  if (resumeFrom) {
-    const s = resumeFrom.state;
-    encoder.setRngState(Buffer.from(s.rngByRank?.[rank] ?? s.rng, 'base64'));
-  }
+  const encoder = await openEncoder(config, tokenizer, resumeFrom, { group, rank, device });
   const ec = encoder.config;
   log(
     `model: ${ec.modelType}, ${ec.numHiddenLayers} layers, hidden ${ec.hiddenSize}, ${ec.pooling} -> ${encoder.dim}, ${t.precision} on ${encoder.device}`,
@@ -482,34 +558,24 @@ async function trainIn(
     resumeFrom?.state.totalSteps ??
     t.max_steps ??
     Math.max(1, Math.ceil((t.epochs! * (await countRecords(trainSource, cap))) / (contrastive * world)));
-  // Each rank takes its slice of every global batch; a saved position is rank 0's, the order the same.
-  const savedPosition = resumeFrom?.state.batcher;
-  const batcher = await Batcher.open(
-    {
-      source: trainSource,
-      tokenizer,
-      batchSize: contrastive,
-      mode: t.objective === 'pairs' ? 'pairs' : 'concat',
-      maxDocLength: config.data.max_query_length,
-      maxCodeLength: config.data.max_code_length,
-      maxLength: config.data.max_code_length,
-      seed: config.seed,
-      shuffleBuffer: config.data.shuffle_buffer,
-      bucketPool: config.data.bucketing ? DEFAULT_BUCKET_POOL : 0,
-      prefetch: config.data.prefetch,
-      maxSteps: totalSteps,
-      rank,
-      worldSize: world,
-      ...(cap !== null ? { maxRecords: cap } : {}),
-      queryViews: t.query_views,
-      ...(t.hard_negatives > 0
-        ? { negatives: await hardNegativesOf(trainSource, cap, t.hard_negatives, log) }
-        : {}),
-    },
-    savedPosition ? { ...savedPosition, order: { ...savedPosition.order, rank } } : undefined,
+  const batcher = await openBatcher(
+    config,
+    trainSource,
+    tokenizer,
+    totalSteps,
+    resumeFrom,
+    { rank, world },
+    log,
   );
   // Accumulation in a contrastive loss is GradCache over the larger batch, so the negatives span all of it.
   const microBatch = t.grad_cache_micro_batch || (t.grad_accumulation > 1 ? t.batch_size : 0);
+  // What every step passes the same: the objective, the batch, the learning rate and the stop flag vary.
+  const stepSettings = {
+    temperature: t.temperature,
+    symmetric: t.symmetric,
+    microBatch,
+    maxGradNorm: t.max_grad_norm,
+  };
 
   // 7. The loop.
   const metrics = main ? new MetricsLog(runDir) : null;
@@ -597,29 +663,11 @@ async function trainIn(
       const simcse = codeStage || t.objective === 'simcse' || (t.objective === 'both' && step % 2 === 1);
       const simcseInput = codeStage ? ownRows(batch.code, batch.records.length) : batch.joint!;
       const t0 = performance.now();
+      const requestStop = options.stop?.requested ?? false;
       const r: TrainStepResult = await encoder.trainStep(
         simcse
-          ? {
-              objective: 'simcse',
-              a: simcseInput,
-              temperature: t.temperature,
-              symmetric: t.symmetric,
-              microBatch,
-              lr,
-              maxGradNorm: t.max_grad_norm,
-              requestStop: options.stop?.requested ?? false,
-            }
-          : {
-              objective: 'pairs',
-              a: batch.docs,
-              b: batch.code,
-              temperature: t.temperature,
-              symmetric: t.symmetric,
-              microBatch,
-              lr,
-              maxGradNorm: t.max_grad_norm,
-              requestStop: options.stop?.requested ?? false,
-            },
+          ? { ...stepSettings, objective: 'simcse', a: simcseInput, lr, requestStop }
+          : { ...stepSettings, objective: 'pairs', a: batch.docs, b: batch.code, lr, requestStop },
       );
       if (r.stopRequested) agreedStop = true;
       if (!Number.isFinite(r.loss) || (t.max_loss !== null && r.loss > t.max_loss)) {
@@ -704,24 +752,37 @@ async function trainIn(
     ...(collectiveSeconds !== undefined ? { collectiveSeconds } : {}),
   };
   const finished = !stopping() && step >= totalSteps;
-  if (main && finished && (config.evaluation.test || config.evaluation.index)) {
-    // The best checkpoint by validation (the last model when no validation ran).
-    const bestDir = store.best()?.dir ?? null;
-    const final = bestDir ? await Encoder.load(bestDir, { device }) : encoder;
-    const which = bestDir ? `best checkpoint (${basename(bestDir)})` : 'last model';
-    // The test split, read once for both.
-    const testRecords: CodeRecord[] = [];
-    const testSource = sourceFor(corpus, config, 'test');
-    for await (const r of testSource.records()) testRecords.push(r);
-    if (testSource.stats.any) log(`test data: ${testSource.stats.format()}`);
-    if (config.evaluation.test)
-      result.test = await testEvaluation(config, testRecords, runDir, final, which, log);
-    if (config.evaluation.index)
-      result.search = await searchTestSplit(config, testRecords, runDir, final, bestDir, log);
-    if (final !== encoder) await final.dispose();
-  }
+  if (main && finished && (config.evaluation.test || config.evaluation.index))
+    Object.assign(result, await evaluateAtEnd(config, corpus, runDir, store, encoder, device, log));
   await encoder.dispose();
   return result;
+}
+
+/** The end of a finished run: the best checkpoint on the test split, and a search over it (`evaluation`). */
+async function evaluateAtEnd(
+  config: TrainConfig,
+  corpus: Awaited<ReturnType<typeof corpusOf>>,
+  runDir: string,
+  store: CheckpointStore,
+  encoder: Encoder,
+  device: string,
+  log: (line: string) => void,
+): Promise<Pick<TrainResult, 'test' | 'search'>> {
+  const out: Pick<TrainResult, 'test' | 'search'> = {};
+  // The best checkpoint by validation (the last model when no validation ran).
+  const bestDir = store.best()?.dir ?? null;
+  const final = bestDir ? await Encoder.load(bestDir, { device }) : encoder;
+  const which = bestDir ? `best checkpoint (${basename(bestDir)})` : 'last model';
+  // The test split, read once for both.
+  const testRecords: CodeRecord[] = [];
+  const testSource = sourceFor(corpus, config, 'test');
+  for await (const r of testSource.records()) testRecords.push(r);
+  if (testSource.stats.any) log(`test data: ${testSource.stats.format()}`);
+  if (config.evaluation.test) out.test = await testEvaluation(config, testRecords, runDir, final, which, log);
+  if (config.evaluation.index)
+    out.search = await searchTestSplit(config, testRecords, runDir, final, bestDir, log);
+  if (final !== encoder) await final.dispose();
+  return out;
 }
 
 /** The first `rows` rows of a token batch (the records' own code, without hard negatives after them). */
