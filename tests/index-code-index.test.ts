@@ -41,6 +41,34 @@ describe('CodeIndex', () => {
     expect(names(index.searchBm25('sha256 digest', 1))).toEqual(['sha256_hex_digest']);
   });
 
+  it('searchVectors: several queries in one faiss call give what each gives alone (filters, widening, padding)', async () => {
+    const index = await CodeIndex.build(embedder, manySnippets(300));
+    const queries = ['read a file', 'parse http status', 'sort a list', 'open a socket', 'hash a password'];
+    const vectors = await embedder.embed(queries);
+    for (const n of [1, 2, 5]) {
+      for (const language of [undefined, 'java', 'go']) {
+        // k 3 is found at once; k 120 of one language needs the widening past the first want.
+        for (const k of [3, 120]) {
+          const together = index.searchVectors(vectors.slice(0, n), k, language);
+          expect(together).toHaveLength(n);
+          together.forEach((hits, q) => {
+            const alone = index.searchVector(vectors[q]!, k, language);
+            expect(hits.length, `${queries[q]} ${language} ${k}`).toBe(alone.length);
+            expect(hits.every((h) => language === undefined || h.language === language)).toBe(true);
+            hits.forEach((h, i) => {
+              expect(h.score).toBeCloseTo(alone[i]!.score, 5);
+              // The same function wherever its score is not tied with a neighbour's (ties may come either way).
+              const near = (j: number) => Math.abs((alone[j]?.score ?? Number.NaN) - alone[i]!.score) < 1e-5;
+              if (!near(i - 1) && !near(i + 1)) expect(h.id).toBe(alone[i]!.id);
+            });
+          });
+        }
+      }
+    }
+    expect(index.searchVectors([], 3)).toEqual([]);
+    expect(() => index.searchVectors([new Float32Array(3)], 3)).toThrow(/3 values, the index 256/);
+  });
+
   it('round-trips save, load, add and remove', async () => {
     const file = join(dir, 'flat.sidx');
     const index = await CodeIndex.build(embedder, SNIPPETS.slice(0, 6), { modelSource: '/models/x' });

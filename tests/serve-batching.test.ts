@@ -55,6 +55,10 @@ type Hit = { name: string; score: number };
 const search = async (query: string) =>
   (await post(`${server.url}/search`, { query, k: 5, mode: 'dense' })).json['hits'] as Hit[];
 
+const faissCalls = async () =>
+  ((await (await fetch(`${server.url}/stats`)).json()) as { batching: { faissCalls: number } }).batching
+    .faissCalls;
+
 describe('micro-batching', () => {
   it('N concurrent queries: fewer encoder calls than N, the same hits as one by one', async () => {
     const before = server.batcher.calls;
@@ -63,14 +67,22 @@ describe('micro-batching', () => {
     expect(server.batcher.calls - before).toBe(QUERIES.length);
 
     const start = server.batcher.calls;
+    const faissBefore = await faissCalls();
     const together = await Promise.all(QUERIES.map((q) => search(q)));
     const calls = server.batcher.calls - start;
     expect(calls).toBeLessThan(QUERIES.length);
     expect(calls).toBeGreaterThanOrEqual(1);
+    // The searches of a batch share faiss calls too (one per batch, k and language).
+    expect((await faissCalls()) - faissBefore).toBeLessThanOrEqual(calls);
     together.forEach((hits, i) => {
-      expect(hits.map((h) => h.name)).toEqual(alone[i]!.map((h) => h.name));
+      const one = alone[i]!;
+      expect(hits).toHaveLength(one.length);
       hits.forEach((h, j) => {
-        expect(h.score).toBeCloseTo(alone[i]![j]!.score, 5);
+        expect(h.score).toBeCloseTo(one[j]!.score, 5);
+        // A batch is one matrix product, a lone query a scan: scores may differ in the last bits, so two
+        // functions whose scores tie within 1e-5 may swap; any other is the same function at the same place.
+        const near = (m: number) => Math.abs((one[m]?.score ?? Number.NaN) - one[j]!.score) < 1e-5;
+        if (!near(j - 1) && !near(j + 1)) expect(h.name, `${QUERIES[i]} #${j}`).toBe(one[j]!.name);
       });
     });
   });

@@ -77,6 +77,9 @@ export function fusionFor(method: 'rrf' | 'weighted'): FusionSpec {
 }
 
 /** Which snippets a search keeps: a language name, or any predicate. */
+/** faiss's distance_compute_blas_threshold (1.7.x): from this many queries a flat search is one sgemm. */
+const FAISS_BLAS_THRESHOLD = 20;
+
 export type SnippetFilter = string | ((snippet: Snippet) => boolean);
 
 function keeps(filter: SnippetFilter | undefined, s: Snippet): boolean {
@@ -409,24 +412,71 @@ export class CodeIndex {
 
   /** The k nearest live snippets to a normalized vector (optionally of one language, or filtered), best first. */
   searchVector(vector: Float32Array, k: number, language?: SnippetFilter): SearchHit[] {
+    return this.searchVectors([vector], k, language)[0]!;
+  }
+
+  /**
+   * searchVector for several queries in one faiss call. A flat index scans every vector once per query below
+   * faiss's BLAS threshold (20 queries), which is memory bound; from 20 on it is one matrix product that reads
+   * the vectors once for all. So a batch of 2–19 queries is padded to 20 with zero rows (dropped after):
+   * concurrent searches then cost little more than one (bench/RESULTS.md, Serving).
+   */
+  searchVectors(vectors: readonly Float32Array[], k: number, language?: SnippetFilter): SearchHit[][] {
     checkK(k);
-    if (vector.length !== this.dim)
-      throw new Error(`searchVector: the query has ${vector.length} values, the index ${this.dim}`);
+    for (const v of vectors) {
+      if (v.length !== this.dim)
+        throw new Error(`searchVector: the query has ${v.length} values, the index ${this.dim}`);
+    }
     const total = this.faissReady.ntotal();
-    if (total === 0) return [];
-    const query = Array.from(vector);
+    if (total === 0 || vectors.length === 0) return vectors.map(() => []);
     // Tombstones and the language filter hide some results: widen the search until k are found or all are seen.
-    let want = Math.min(total, k + (this.slots.length - this.size));
-    for (;;) {
+    const want = Math.min(total, k + (this.slots.length - this.size));
+    const rows =
+      vectors.length > 1 && isFlat(this.kind)
+        ? Math.max(vectors.length, FAISS_BLAS_THRESHOLD)
+        : vectors.length;
+    const query = new Array<number>(rows * this.dim).fill(0);
+    vectors.forEach((v, q) => {
+      for (let j = 0; j < this.dim; j++) query[q * this.dim + j] = v[j]!;
+    });
+    const { labels, distances } = this.faissReady.search(query, want);
+    return vectors.map((vector, q) => {
+      const hits = this.hitsOf(labels, distances, q * want, want, k, language);
+      return hits.length >= k || want >= total ? hits : this.widened(vector, k, language, want * 4, total);
+    });
+  }
+
+  /** The first k kept hits of one query's `count` results at `from` in faiss's flat label and distance arrays. */
+  private hitsOf(
+    labels: ArrayLike<number>,
+    distances: ArrayLike<number>,
+    from: number,
+    count: number,
+    k: number,
+    language: SnippetFilter | undefined,
+  ): SearchHit[] {
+    const hits: SearchHit[] = [];
+    for (let i = from; i < from + count && hits.length < k; i++) {
+      const id = labels[i]!;
+      const s = id >= 0 ? this.slots[id] : null;
+      if (s && keeps(language, s)) hits.push({ ...s, score: distances[i]!, id });
+    }
+    return hits;
+  }
+
+  /** One query searched ever wider (×4) until k kept hits are found or every vector is seen. */
+  private widened(
+    vector: Float32Array,
+    k: number,
+    language: SnippetFilter | undefined,
+    start: number,
+    total: number,
+  ): SearchHit[] {
+    const query = Array.from(vector);
+    for (let want = Math.min(total, start); ; want = Math.min(total, want * 4)) {
       const { labels, distances } = this.faissReady.search(query, want);
-      const hits: SearchHit[] = [];
-      for (let i = 0; i < labels.length && hits.length < k; i++) {
-        const id = labels[i]!;
-        const s = id >= 0 ? this.slots[id] : null;
-        if (s && keeps(language, s)) hits.push({ ...s, score: distances[i]!, id });
-      }
+      const hits = this.hitsOf(labels, distances, 0, want, k, language);
       if (hits.length >= k || want >= total) return hits;
-      want = Math.min(total, want * 4);
     }
   }
 

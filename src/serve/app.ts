@@ -16,8 +16,9 @@ import {
   searchBodySchema,
   searchResponseSchema,
 } from './schemas.js';
-import { type SearchMode, searchIndex } from './search-request.js';
+import { type DenseSearch, type SearchMode, searchIndex } from './search-request.js';
 import { registerStaticPage } from './static-page.js';
+import { VectorSearchBatcher } from './vector-search-batcher.js';
 
 export interface AppOptions {
   live: LiveIndex;
@@ -58,6 +59,10 @@ function tokenOf(request: FastifyRequest): string | undefined {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const { live, embedder } = options;
+  // Concurrent requests' vector searches share faiss calls, as their queries share encoder calls.
+  const vectorSearches = new VectorSearchBatcher();
+  const denseSearch: DenseSearch = (index, vector, want, language) =>
+    vectorSearches.search(index, vector, want, language);
   const app = Fastify({
     bodyLimit: limits.maxBodyBytes,
     // Strict: no coercing "5" to 5 and no silently dropped fields, so a bad request is told what is wrong.
@@ -131,7 +136,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         throw new RequestError(400, `lang '${lang}' is not in this index (it has: ${known})`, 'lang');
       }
       const vector = mode === 'bm25' ? undefined : (await embedder.embed([query]))[0];
-      const hits = searchIndex(index, { query, k, mode, language: lang, path }, vector);
+      const hits = await searchIndex(index, { query, k, mode, language: lang, path }, vector, denseSearch);
       return {
         hits: hits.map(({ id: _id, ...hit }) => hit),
         mode,
@@ -164,7 +169,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       uptimeSeconds: Math.round((Date.now() - started) / 100) / 10,
       requests: { total: all.requests, errors: all.errors, inFlight },
       latencyMs: { all: all.latency(), ...latency },
-      batching: batcher,
+      batching: { ...batcher, faissCalls: vectorSearches.calls, vectorSearches: vectorSearches.queries },
       memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, externalBytes: memory.external },
       limits,
       ...options.extraStats?.(),

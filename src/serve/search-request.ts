@@ -23,8 +23,26 @@ export function pathMatcher(glob: string | undefined): ((path: string) => boolea
   return glob === undefined || glob === '' ? undefined : globMatcher(glob);
 }
 
-/** The best `k` hits for the request; `vector` is the query's embedding (unused in bm25 mode). */
-export function searchIndex(index: CodeIndex, request: SearchRequest, vector?: Float32Array): SearchHit[] {
+/** A dense search: the `want` nearest snippets to the vector (optionally of one language). */
+export type DenseSearch = (
+  index: CodeIndex,
+  vector: Float32Array,
+  want: number,
+  language?: string,
+) => SearchHit[] | Promise<SearchHit[]>;
+
+const searchOne: DenseSearch = (index, vector, want, language) => index.searchVector(vector, want, language);
+
+/**
+ * The best `k` hits for the request; `vector` is the query's embedding (unused in bm25 mode). `dense` does the
+ * vector search (the server passes a VectorSearchBatcher's, so concurrent requests share faiss calls).
+ */
+export async function searchIndex(
+  index: CodeIndex,
+  request: SearchRequest,
+  vector?: Float32Array,
+  dense: DenseSearch = searchOne,
+): Promise<SearchHit[]> {
   const { k, mode, language } = request;
   const matches = pathMatcher(request.path);
   const keep = (hits: SearchHit[]) => (matches ? hits.filter((h) => matches(h.path)) : hits);
@@ -34,9 +52,9 @@ export function searchIndex(index: CodeIndex, request: SearchRequest, vector?: F
   if (matches) pool = Math.max(pool, 10 * k, 100);
   for (;;) {
     const want = Math.min(pool, total);
-    const dense = mode === 'bm25' ? [] : keep(index.searchVector(needVector(vector), want, language));
+    const denseHits = mode === 'bm25' ? [] : keep(await dense(index, needVector(vector), want, language));
     const lexical = mode === 'dense' ? [] : keep(index.searchBm25(request.query, want, language));
-    const ranked = mode === 'dense' ? dense : mode === 'bm25' ? lexical : fuse(dense, lexical);
+    const ranked = mode === 'dense' ? denseHits : mode === 'bm25' ? lexical : fuse(denseHits, lexical);
     if (ranked.length >= k || want >= total) return ranked.slice(0, k);
     pool *= 4;
   }
