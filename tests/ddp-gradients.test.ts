@@ -200,7 +200,7 @@ describe('data parallel: cross-rank negatives', () => {
       expect(Math.abs(want.loss - plain.loss)).toBeGreaterThan(1e-3); // the negatives do change the loss
       for (const rank of await twoRanks({
         symmetric,
-        microBatch: 0,
+        microBatch,
         gatherNegatives: true,
         hardNegatives: true,
       }))

@@ -62,7 +62,7 @@ export class VectorSearchBatcher {
           k,
           language,
         );
-        waiting.forEach((w, i) => w.resolve(results[i]!));
+        for (const [i, w] of waiting.entries()) w.resolve(results[i]!);
       } catch (error) {
         for (const w of waiting) w.reject(error);
       }
