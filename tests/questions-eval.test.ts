@@ -161,6 +161,27 @@ describe('tuneFusion', () => {
     expect(t.fusions.find((f) => f.macro === best)!.fusion).toEqual(t.best);
   });
 
+  it('tunes on shortened queries: the content words of the first sentence only', async () => {
+    // A second sentence that names another function's words misleads a ranker given the whole docstring.
+    const misleading = records.map((r, i) => {
+      const other = records[(i + 5) % records.length]!;
+      return {
+        ...r,
+        docstring: `${r.docstring}. Unlike ${other.code.split('(')[0]!.slice(4)} in the module.`,
+      };
+    });
+    const grid = [{ method: 'rrf' as const, k: 60 }];
+    const whole = await tuneFusion(new HashingEmbedder(64), misleading, { grid, maxPerLanguage: 20 });
+    const short = await tuneFusion(new HashingEmbedder(64), misleading, {
+      grid,
+      maxPerLanguage: 20,
+      queries: 'shortened',
+    });
+    expect(whole.queries).toBe('docstring');
+    expect(short.queries).toBe('shortened');
+    expect(short.bm25.macro).toBeGreaterThan(whole.bm25.macro);
+  });
+
   it('refuses data without pairs', async () => {
     await expect(tuneFusion(new HashingEmbedder(8), [])).rejects.toThrow(/no \(docstring, code\) pairs/);
   });

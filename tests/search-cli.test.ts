@@ -4,8 +4,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { indexCommand } from '../src/cli/index-cmd.js';
 import { searchCommand } from '../src/cli/search.js';
+import { Encoder } from '../src/model/encoder.js';
+import { CodeIndex } from '../src/search/code-index.js';
 import { planReindex } from '../src/search/reindex-plan.js';
 import { chooseTrainedModel, resolveModel } from '../src/search/resolve-model.js';
+import { tinyConfig, wordTokenizer } from './encoder-helpers.js';
+import { SNIPPETS } from './search-fixtures.js';
 
 const repo = mkdtempSync(join(tmpdir(), 'secora-repo-'));
 const out = join(repo, 'idx.sidx');
@@ -234,5 +238,56 @@ describe('secora index and secora search on a tiny repository', () => {
     );
     await expect(resolveModel(undefined, repo)).rejects.toThrow(/config\.json/);
     expect((await run(searchCommand, ['--index', out])).code).toBe(2);
+  });
+});
+
+describe('secora search: the default mode without the model', () => {
+  it('ranks by BM25 alone and says why when the index model folder is gone; an asked-for mode still fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'secora-gone-'));
+    try {
+      const modelDir = join(dir, 'model');
+      const words = [...new Set(SNIPPETS.flatMap((s) => s.code.split(/[^A-Za-z]+/)).filter(Boolean))];
+      const encoder = await Encoder.create(tinyConfig({ vocabSize: 64, maxPositionEmbeddings: 64 }), {
+        seed: 5,
+        tokenizer: wordTokenizer(words.slice(0, 50)),
+      });
+      await encoder.save(modelDir);
+      const index = await CodeIndex.build(encoder, SNIPPETS, { modelSource: modelDir });
+      const file = join(dir, 'gone.sidx');
+      index.save(file);
+      await encoder.dispose();
+      rmSync(modelDir, { recursive: true, force: true });
+      let stderr = '';
+      const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+        stderr += String(chunk);
+        return true;
+      });
+      let result: { code: number; stdout: string };
+      try {
+        result = await run(searchCommand, [
+          'parse http response status',
+          '--index',
+          file,
+          '--json',
+          '-k',
+          '3',
+        ]);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(result.code).toBe(0);
+      expect(stderr).toMatch(/the index's model \(.*model\) is not there, so BM25 alone ranks/);
+      const hits = JSON.parse(result.stdout) as { name: string; score: number }[];
+      const bm25 = await CodeIndex.load(file, null).search('parse http response status', {
+        k: 3,
+        mode: 'bm25',
+      });
+      expect(hits.map((h) => h.name)).toEqual(bm25.map((h) => h.name));
+      await expect(run(searchCommand, ['parse', '--index', file, '--mode', 'hybrid'])).rejects.toThrow(
+        /model/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -8,7 +8,13 @@ import type { CodeRecord, Split } from '../data/record.js';
 import { prepareQuestions } from '../eval/questions/questions-eval.js';
 import { evaluateQuestions, formatQuestionsReport } from '../eval/questions/run-questions.js';
 import { sampleCorpus } from '../eval/questions/sample-corpus.js';
-import { DEFAULT_FUSION_GRID, formatTuning, tuneFusion } from '../eval/questions/tune-fusion.js';
+import {
+  DEFAULT_FUSION_GRID,
+  formatTuning,
+  TUNING_QUERIES,
+  type TuningQueries,
+  tuneFusion,
+} from '../eval/questions/tune-fusion.js';
 import { packageRoot } from '../package-root.js';
 import { DEFAULT_FUSION, formatFusion, parseFusion } from '../search/fusion.js';
 import { resolveModel } from '../search/resolve-model.js';
@@ -16,7 +22,7 @@ import { parseCommandLine } from './args.js';
 import type { CommandMain } from './run.js';
 
 export const EVAL_QUESTIONS_USAGE = `usage: secora eval --questions FILE [--model DIR|hashing[:DIM]] [options]
-       secora eval --tune-fusion DATA --model DIR [--format F] [--split valid] [--max N]
+       secora eval --tune-fusion DATA --model DIR [--format F] [--split valid] [--max N] [--queries Q]
   --questions FILE   the questions (JSON lines; format in questions/README.md)
   --model M          a model folder, or hashing[:DIM]; none: BM25 only
   --check            only validate the file and resolve every judged answer to one mined function
@@ -27,7 +33,9 @@ export const EVAL_QUESTIONS_USAGE = `usage: secora eval --questions FILE [--mode
                      of the rest (when embedding the whole corpus is too slow); --seed S (default 0)
   --cache DIR        mined corpora and embeddings (default $SECORA_CACHE or <package>/.cache/secora, + /questions)
   --json             print the report as JSON instead of a table; --out FILE also writes it
-  --tune-fusion DATA grid-search the fusion on DATA's --split (default valid): docstrings as queries`;
+  --tune-fusion DATA grid-search the fusion on DATA's --split (default valid), each docstring's own code
+                     the answer; --queries docstring (as written, the default) | shortened (4 content
+                     words of its first sentence, as people type searches)`;
 
 export const evalQuestionsCommand: CommandMain = async (argv) => {
   const { values } = parseCommandLine(
@@ -50,6 +58,7 @@ export const evalQuestionsCommand: CommandMain = async (argv) => {
         format: { type: 'string', default: 'codesearchnet' },
         split: { type: 'string', default: 'valid' },
         max: { type: 'string', default: '1000' },
+        queries: { type: 'string', default: 'docstring' },
       },
     },
     EVAL_QUESTIONS_USAGE,
@@ -75,6 +84,9 @@ export const evalQuestionsCommand: CommandMain = async (argv) => {
     const max = Number(values.max);
     if (!Number.isInteger(max) || max < 2)
       throw new Error(`--max must be an integer >= 2, got '${values.max}'`);
+    const queries = values.queries as TuningQueries;
+    if (!TUNING_QUERIES.includes(queries))
+      throw new Error(`--queries must be one of ${TUNING_QUERIES.join(', ')}, got '${values.queries}'`);
     const source = openDataSource({
       format: values.format as DataFormat,
       path: values['tune-fusion'],
@@ -88,6 +100,7 @@ export const evalQuestionsCommand: CommandMain = async (argv) => {
         grid: DEFAULT_FUSION_GRID,
         maxPerLanguage: max,
         pool,
+        queries,
         log,
       });
       emit(

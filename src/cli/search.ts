@@ -175,9 +175,17 @@ export const searchCommand: CommandMain = async (argv) => {
       throw new Error(
         `--lang ${values.lang}: ${file} holds no such language; it holds ${languages.join(', ')}`,
       );
-    if (mode === 'bm25') hits = await index.search(query, options);
+    const spec = values.model ?? hashingSpec(index.modelId) ?? index.modelSource;
+    // The default mode needs the index's model; when that is gone, words alone still answer (said on stderr).
+    const asked = values.mode !== undefined || values.hybrid || values.model !== undefined;
+    const modelGone = spec === undefined || (!/^hashing(:\d+)?$/.test(spec) && !existsSync(spec));
+    if (mode !== 'bm25' && !asked && modelGone) {
+      process.stderr.write(
+        `secora search: the index's model (${spec ?? index.modelId}) is not there, so BM25 alone ranks; pass --model <model folder> for ${mode}\n`,
+      );
+      hits = await index.search(query, { ...options, mode: 'bm25', hybrid: false });
+    } else if (mode === 'bm25') hits = await index.search(query, options);
     else {
-      const spec = values.model ?? hashingSpec(index.modelId) ?? index.modelSource;
       if (spec === undefined)
         throw new Error(
           `${file} does not say where its model '${index.modelId}' is: pass --model <model folder>`,

@@ -1,6 +1,9 @@
 // Tunes the hybrid's fusion on a validation split (docstrings as queries against the split's code, per
 // language, as CodeSearchNet's whole-corpus retrieval): every fusion of a grid is scored by macro MRR over
-// the languages, beside the model and BM25 alone. The questions are never used to tune.
+// the languages, beside the model and BM25 alone. The queries are the docstrings, or (queries: 'shortened')
+// a few content words of each docstring's first sentence, shaped like what people type into a search box.
+// The questions are never used to tune.
+import { shortened } from '../../data/query-views.js';
 import type { CodeRecord } from '../../data/record.js';
 import { type Embedder, embedAll } from '../../model/embedder.js';
 import { Bm25Index } from '../../search/bm25.js';
@@ -21,7 +24,13 @@ export interface TuningRow {
   macro: number;
 }
 
+/** The validation queries: each docstring as written, or its shortened view (4 content words). */
+export type TuningQueries = 'docstring' | 'shortened';
+export const TUNING_QUERIES: readonly TuningQueries[] = ['docstring', 'shortened'];
+const SHORTENED_WORDS = 4;
+
 export interface FusionTuning {
+  queries: TuningQueries;
   languages: { language: string; queries: number }[];
   model: TuningRow;
   bm25: TuningRow;
@@ -41,9 +50,13 @@ export async function tuneFusion(
     grid?: readonly FusionSpec[];
     maxPerLanguage?: number;
     pool?: number;
+    queries?: TuningQueries;
     log?: (line: string) => void;
   } = {},
 ): Promise<FusionTuning> {
+  const queries = options.queries ?? 'docstring';
+  const queryOf = (r: CodeRecord) =>
+    queries === 'shortened' ? shortened(r.docstring, SHORTENED_WORDS) : r.docstring;
   const grid = options.grid ?? DEFAULT_FUSION_GRID;
   const pool = options.pool ?? 50;
   const max = options.maxPerLanguage ?? 1000;
@@ -68,21 +81,19 @@ export async function tuneFusion(
     codeRows.forEach((row, i) => {
       matrix.set(row, i * embedder.dim);
     });
-    const queryRows = await embedAll(
-      embedder,
-      pairs.map((p) => p.docstring),
-    );
+    const texts = pairs.map(queryOf);
+    const queryRows = await embedAll(embedder, texts);
     const m: number[] = [];
     const b: number[] = [];
     const f = grid.map(() => [] as number[]);
-    pairs.forEach((p, i) => {
+    texts.forEach((query, i) => {
       const relevant = new Set([i]);
       const dense = innerProducts(matrix, embedder.dim, queryRows[i]!);
-      const lexical = bm25.scoreAll(p.docstring);
+      const lexical = bm25.scoreAll(query);
       m.push(firstRelevantRank(dense, relevant));
       b.push(firstRelevantRank(lexical, relevant));
       const denseTop = topRanked(dense, pool);
-      const lexicalTop = bm25.search(p.docstring, pool).map(({ doc, score }) => ({ id: doc, score }));
+      const lexicalTop = bm25.search(query, pool).map(({ doc, score }) => ({ id: doc, score }));
       grid.forEach((spec, g) => {
         f[g]!.push(firstRelevantRank(listScores(fuse(denseTop, lexicalTop, spec), codes.length), relevant));
       });
@@ -101,6 +112,7 @@ export async function tuneFusion(
   // Ties go to the earlier grid entry, so the choice is deterministic.
   const best = fusions.reduce((a, r) => (r.macro > a.macro ? r : a)).fusion;
   return {
+    queries,
     languages: languages.map((language) => ({ language, queries: byLanguage.get(language)!.length })),
     model: row('model', ranks.model),
     bm25: row('bm25', ranks.bm25),
@@ -115,7 +127,7 @@ export function formatTuning(t: FusionTuning): string {
   const line = (r: TuningRow) =>
     `${r.name.padEnd(14)}${langs.map((l) => r.mrr[l]!.toFixed(4).padStart(11)).join('')}${r.macro.toFixed(4).padStart(9)}`;
   return [
-    `MRR on ${t.languages.map((l) => `${l.queries} ${l.language}`).join(', ')} validation pairs (whole split per language)`,
+    `MRR on ${t.languages.map((l) => `${l.queries} ${l.language}`).join(', ')} validation pairs (whole split per language), ${t.queries === 'shortened' ? 'shortened docstrings' : 'docstrings'} as queries`,
     head,
     line(t.model),
     line(t.bm25),
