@@ -133,8 +133,9 @@ async function search(url: string, query: string, mode: string): Promise<void> {
   await response.json();
 }
 
-async function stats(url: string): Promise<{ batching: { encoderCalls: number } }> {
-  return (await (await fetch(`${url}/stats`)).json()) as { batching: { encoderCalls: number } };
+type Batching = { encoderCalls: number; faissCalls: number };
+async function stats(url: string): Promise<{ batching: Batching }> {
+  return (await (await fetch(`${url}/stats`)).json()) as { batching: Batching };
 }
 
 /** `clients` loops, each asking its next query when the last was answered, until the count or the time is up. */
@@ -163,7 +164,10 @@ async function load(
 await ensureIndex();
 const server = await startServer();
 const idle = memoryOf(server.pid);
-const results = new Map<string, { latencies: number[]; seconds: number; requests: number; calls: number }>();
+const results = new Map<
+  string,
+  { latencies: number[]; seconds: number; requests: number; calls: number; faiss: number }
+>();
 try {
   for (const mode of modes)
     for (let i = 0; i < 20; i++) await search(server.url, QUERIES[i % QUERIES.length]!, mode);
@@ -171,15 +175,18 @@ try {
     const order = round % 2 === 0 ? clientCounts : [...clientCounts].reverse();
     for (const mode of modes) {
       for (const clients of order) {
-        const before = (await stats(server.url)).batching.encoderCalls;
+        const before = (await stats(server.url)).batching;
         const { latencies, seconds } = await load(server.url, mode, clients);
-        const calls = (await stats(server.url)).batching.encoderCalls - before;
+        const after = (await stats(server.url)).batching;
+        const calls = after.encoderCalls - before.encoderCalls;
+        const faiss = after.faissCalls - before.faissCalls;
         const key = `${mode} ${clients}`;
-        const sum = results.get(key) ?? { latencies: [], seconds: 0, requests: 0, calls: 0 };
+        const sum = results.get(key) ?? { latencies: [], seconds: 0, requests: 0, calls: 0, faiss: 0 };
         sum.latencies.push(...latencies);
         sum.seconds += seconds;
         sum.requests += latencies.length;
         sum.calls += calls;
+        sum.faiss += faiss;
         results.set(key, sum);
         process.stderr.write(
           `round ${round + 1} ${key}: ${(latencies.length / seconds).toFixed(0)} req/s, p50 ${percentiles(latencies, [50])[0]!.toFixed(1)} ms\n`,
@@ -206,15 +213,17 @@ try {
   console.log(
     `serving process: ${idle.rss.toFixed(0)} MiB RSS after start, ${loaded.rss.toFixed(0)} MiB after the load (peak ${loaded.peak.toFixed(0)} MiB); exit on SIGTERM: ${code}`,
   );
-  console.log('\n| mode | clients | requests | req/s | p50 ms | p99 ms | queries per encoder call |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log(
+    '\n| mode | clients | requests | req/s | p50 ms | p99 ms | queries per encoder call | per faiss call |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const mode of modes) {
     for (const clients of clientCounts) {
       const r = results.get(`${mode} ${clients}`);
       if (!r) continue;
       const [p50, p99] = percentiles(r.latencies, [50, 99]) as [number, number];
       console.log(
-        `| ${mode} | ${clients} | ${r.requests} | ${(r.requests / r.seconds).toFixed(1)} | ${p50.toFixed(1)} | ${p99.toFixed(1)} | ${(r.requests / Math.max(1, r.calls)).toFixed(1)} |`,
+        `| ${mode} | ${clients} | ${r.requests} | ${(r.requests / r.seconds).toFixed(1)} | ${p50.toFixed(1)} | ${p99.toFixed(1)} | ${(r.requests / Math.max(1, r.calls)).toFixed(1)} | ${(r.requests / Math.max(1, r.faiss)).toFixed(1)} |`,
       );
     }
     const one = results.get(`${mode} 1`);
