@@ -87,6 +87,27 @@ describe('secora eval --questions', () => {
     expect(JSON.parse(again.stdout).corpora).toEqual(report.corpora);
   });
 
+  it('--embed-text code: the model embeds each function without its docstring; BM25 still scores all of it', async () => {
+    // Words only the docstring has ("paragraph", "break"): the model finds the function only with the docstring.
+    const file = join(root, 'docstring-only.jsonl');
+    const question = {
+      id: 'fix-paragraph',
+      corpus: 'fix',
+      query: 'break paragraph',
+      answers: [{ path: 'textutil.py', name: 'wrap_lines', grade: 3 }],
+    };
+    writeFileSync(file, `${JSON.stringify(question)}\n`);
+    const args = ['--questions', file, ...base.slice(2), '--model', 'hashing:64', '--json'];
+    const whole = JSON.parse((await run(args)).stdout);
+    const code = JSON.parse((await run([...args, '--embed-text', 'code'])).stdout);
+    expect(code.corpora[0].scores.bm25).toEqual(whole.corpora[0].scores.bm25);
+    expect(whole.perQuestion[0].ranks.model).toBe(1);
+    expect(code.perQuestion[0].ranks.model).toBeGreaterThan(1);
+    await expect(run([...args, '--embed-text', 'docs'])).rejects.toThrow(
+      /--embed-text must be one of whole, code, got 'docs'/,
+    );
+  });
+
   it('ranks against a seeded sample that keeps every judged function', async () => {
     const { code, stdout } = await run([...base, '--sample', '5', '--seed', '1', '--json']);
     expect(code).toBe(0);

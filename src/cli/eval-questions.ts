@@ -6,7 +6,12 @@ import { join, resolve } from 'node:path';
 import { DATA_FORMATS, type DataFormat, openDataSource } from '../data/data-source.js';
 import type { CodeRecord, Split } from '../data/record.js';
 import { prepareQuestions } from '../eval/questions/questions-eval.js';
-import { evaluateQuestions, formatQuestionsReport } from '../eval/questions/run-questions.js';
+import {
+  EMBED_TEXTS,
+  type EmbedText,
+  evaluateQuestions,
+  formatQuestionsReport,
+} from '../eval/questions/run-questions.js';
 import { sampleCorpus } from '../eval/questions/sample-corpus.js';
 import {
   DEFAULT_FUSION_GRID,
@@ -29,6 +34,8 @@ export const EVAL_QUESTIONS_USAGE = `usage: secora eval --questions FILE [--mode
   --corpus N=DIR     read corpus N from DIR (N=LANG:DIR adds a corpus); repeatable
   --fusion F         the hybrid's fusion: rrf[:K] or weighted[:W] (default ${formatFusion(DEFAULT_FUSION)}, as secora search)
   --pool N           candidates of each ranking fused (default 50)
+  --embed-text T     what the model embeds of a function: whole (as written, doc comment included; the
+                     default, as secora index does) | code (without its doc comment, as training pairs hold it)
   --sample N         rank against at most N functions per corpus: every judged one plus a seeded sample
                      of the rest (when embedding the whole corpus is too slow); --seed S (default 0)
   --cache DIR        mined corpora and embeddings (default $SECORA_CACHE or <package>/.cache/secora, + /questions)
@@ -59,6 +66,7 @@ export const evalQuestionsCommand: CommandMain = async (argv) => {
         split: { type: 'string', default: 'valid' },
         max: { type: 'string', default: '1000' },
         queries: { type: 'string', default: 'docstring' },
+        'embed-text': { type: 'string', default: 'whole' },
       },
     },
     EVAL_QUESTIONS_USAGE,
@@ -143,6 +151,9 @@ export const evalQuestionsCommand: CommandMain = async (argv) => {
     resolved = sampled.flatMap((s) => s.questions);
   }
   const fusion = values.fusion ? parseFusion(values.fusion) : undefined;
+  const embedText = values['embed-text'] as EmbedText;
+  if (!EMBED_TEXTS.includes(embedText))
+    throw new Error(`--embed-text must be one of ${EMBED_TEXTS.join(', ')}, got '${values['embed-text']}'`);
   const model = values.model ? await resolveModel(values.model) : undefined;
   try {
     const report = await evaluateQuestions(corpora, resolved, {
@@ -150,6 +161,7 @@ export const evalQuestionsCommand: CommandMain = async (argv) => {
       ...(fusion ? { fusion } : {}),
       pool,
       cacheDir,
+      embedText,
       onProgress: log,
     });
     const sample =

@@ -17,8 +17,10 @@ export interface CorpusFunction {
   name: string;
   startLine: number;
   endLine: number;
-  /** The function as written, doc comment included: what `secora index` embeds and BM25 scores. */
+  /** The function as written, doc comment included: what `secora index` shows and BM25 scores. */
   code: string;
+  /** The code without its doc comment or docstring, when the miner cut one (as training pairs hold code). */
+  bare?: string;
 }
 
 export interface LoadedCorpus {
@@ -35,6 +37,7 @@ export function corpusKey(corpus: QuestionCorpus): string {
       JSON.stringify({
         miner: MINER_VERSION,
         functions: 'all',
+        fields: 2, // 2: with `bare`
         name: corpus.name,
         language: corpus.language,
         dir: corpus.dir,
@@ -93,6 +96,7 @@ export async function loadCorpus(
       startLine: r.startLine ?? 0,
       endLine: r.endLine ?? 0,
       code: r.originalString ?? r.code,
+      ...(r.originalString !== undefined && r.originalString !== r.code ? { bare: r.code } : {}),
     });
   }
   if (functions.length === 0)

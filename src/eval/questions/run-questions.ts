@@ -40,6 +40,9 @@ export interface QuestionsReport {
   perQuestion: { id: string; corpus: string; query: string; ranks: Partial<Record<RankerName, number>> }[];
 }
 
+export type EmbedText = 'whole' | 'code';
+export const EMBED_TEXTS: readonly EmbedText[] = ['whole', 'code'];
+
 export interface QuestionsEvalOptions {
   /** The model; without one only BM25 is run. */
   embedder?: Embedder;
@@ -49,6 +52,11 @@ export interface QuestionsEvalOptions {
   pool?: number;
   /** Folder of the embeddings cache; none: not cached. */
   cacheDir?: string;
+  /**
+   * What the model embeds of each function: 'whole' (as written, doc comment included) or 'code' (without its
+   * doc comment or docstring, as the training pairs hold code). BM25 always scores the whole function.
+   */
+  embedText?: EmbedText;
   onProgress?: (line: string) => void;
 }
 
@@ -106,16 +114,23 @@ export async function evaluateQuestions(
     const asked = questions.filter((q) => q.question.corpus === loaded.corpus.name);
     if (asked.length === 0) continue;
     const codes = loaded.functions.map((f) => f.code);
+    const embedText = options.embedText ?? 'whole';
+    const texts = embedText === 'code' ? loaded.functions.map((f) => f.bare ?? f.code) : codes;
     const n = codes.length;
     const bm25 = new Bm25Index(codes);
     let matrix: Float32Array | undefined;
     let queryRows: Float32Array[] = [];
     if (embedder) {
       const file = options.cacheDir
-        ? embeddingsFile(options.cacheDir, loaded.corpus.name, loaded.key, embedder.modelId)
+        ? embeddingsFile(
+            options.cacheDir,
+            loaded.corpus.name,
+            embedText === 'code' ? `${loaded.key}-code` : loaded.key,
+            embedder.modelId,
+          )
         : undefined;
       let last = 0;
-      matrix = await cachedEmbeddings(embedder, codes, file, (done, total) => {
+      matrix = await cachedEmbeddings(embedder, texts, file, (done, total) => {
         if (done - last >= 2000 || done === total) {
           last = done;
           options.onProgress?.(`${loaded.corpus.name}: embedded ${done}/${total}`);
