@@ -64,8 +64,17 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 fi
 
-# better-sqlite3 (the hyperparameter study) compiles its SQLite here, since install scripts are off.
-[ -f node_modules/better-sqlite3/build/Release/better_sqlite3.node ] || npm rebuild better-sqlite3 --ignore-scripts=false
+# better-sqlite3 (the hyperparameter study) compiles its SQLite here, since install scripts are off. node-gyp
+# downloads Node's headers from nodejs.org unless told where they are: the running node's own (official
+# tarballs, NodeSource and Debian packages ship include/node), so nothing is fetched.
+if [ ! -f node_modules/better-sqlite3/build/Release/better_sqlite3.node ]; then
+  node_prefix=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
+  if [ -f "$node_prefix/include/node/node_api.h" ]; then
+    npm_config_nodedir="$node_prefix" npm rebuild better-sqlite3 --ignore-scripts=false
+  else
+    npm rebuild better-sqlite3 --ignore-scripts=false
+  fi
+fi
 bash scripts/build-faiss-node.sh
 bash scripts/build-native.sh
 npx tsc -p tsconfig.build.json
