@@ -103,8 +103,11 @@ describe('secora eval --questions', () => {
     expect(code.corpora[0].scores.bm25).toEqual(whole.corpora[0].scores.bm25);
     expect(whole.perQuestion[0].ranks.model).toBe(1);
     expect(code.perQuestion[0].ranks.model).toBeGreaterThan(1);
+    // code-doc: the docstring's first paragraph after the code brings the words back.
+    const codeDoc = JSON.parse((await run([...args, '--embed-text', 'code-doc'])).stdout);
+    expect(codeDoc.perQuestion[0].ranks.model).toBe(1);
     await expect(run([...args, '--embed-text', 'docs'])).rejects.toThrow(
-      /--embed-text must be one of whole, code, got 'docs'/,
+      /--embed-text must be one of whole, code, code-doc, got 'docs'/,
     );
   });
 

@@ -35,7 +35,8 @@ export const EVAL_QUESTIONS_USAGE = `usage: secora eval --questions FILE [--mode
   --fusion F         the hybrid's fusion: rrf[:K] or weighted[:W] (default ${formatFusion(DEFAULT_FUSION)}, as secora search)
   --pool N           candidates of each ranking fused (default 50)
   --embed-text T     what the model embeds of a function: whole (as written, doc comment included; the
-                     default, as secora index does) | code (without its doc comment, as training pairs hold it)
+                     default, as secora index does) | code (without its doc comment, as training pairs hold
+                     it) | code-doc (that code, then the docstring's first paragraph)
   --sample N         rank against at most N functions per corpus: every judged one plus a seeded sample
                      of the rest (when embedding the whole corpus is too slow); --seed S (default 0)
   --cache DIR        mined corpora and embeddings (default $SECORA_CACHE or <package>/.cache/secora, + /questions)

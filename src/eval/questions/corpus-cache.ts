@@ -21,6 +21,8 @@ export interface CorpusFunction {
   code: string;
   /** The code without its doc comment or docstring, when the miner cut one (as training pairs hold code). */
   bare?: string;
+  /** The docstring's first paragraph, when there is one (what training pairs use as the query). */
+  doc?: string;
 }
 
 export interface LoadedCorpus {
@@ -37,7 +39,7 @@ export function corpusKey(corpus: QuestionCorpus): string {
       JSON.stringify({
         miner: MINER_VERSION,
         functions: 'all',
-        fields: 2, // 2: with `bare`
+        fields: 3, // 2: with `bare`; 3: and `doc`
         name: corpus.name,
         language: corpus.language,
         dir: corpus.dir,
@@ -97,6 +99,7 @@ export async function loadCorpus(
       endLine: r.endLine ?? 0,
       code: r.originalString ?? r.code,
       ...(r.originalString !== undefined && r.originalString !== r.code ? { bare: r.code } : {}),
+      ...(r.docstring ? { doc: r.docstring } : {}),
     });
   }
   if (functions.length === 0)

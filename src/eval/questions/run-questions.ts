@@ -40,8 +40,8 @@ export interface QuestionsReport {
   perQuestion: { id: string; corpus: string; query: string; ranks: Partial<Record<RankerName, number>> }[];
 }
 
-export type EmbedText = 'whole' | 'code';
-export const EMBED_TEXTS: readonly EmbedText[] = ['whole', 'code'];
+export type EmbedText = 'whole' | 'code' | 'code-doc';
+export const EMBED_TEXTS: readonly EmbedText[] = ['whole', 'code', 'code-doc'];
 
 export interface QuestionsEvalOptions {
   /** The model; without one only BM25 is run. */
@@ -53,8 +53,9 @@ export interface QuestionsEvalOptions {
   /** Folder of the embeddings cache; none: not cached. */
   cacheDir?: string;
   /**
-   * What the model embeds of each function: 'whole' (as written, doc comment included) or 'code' (without its
-   * doc comment or docstring, as the training pairs hold code). BM25 always scores the whole function.
+   * What the model embeds of each function: 'whole' (as written, doc comment included), 'code' (without its
+   * doc comment or docstring, as the training pairs hold code) or 'code-doc' (that code, then the docstring's
+   * first paragraph: a cut at the model's length drops the doc, not the code). BM25 always scores the whole.
    */
   embedText?: EmbedText;
   onProgress?: (line: string) => void;
@@ -115,7 +116,15 @@ export async function evaluateQuestions(
     if (asked.length === 0) continue;
     const codes = loaded.functions.map((f) => f.code);
     const embedText = options.embedText ?? 'whole';
-    const texts = embedText === 'code' ? loaded.functions.map((f) => f.bare ?? f.code) : codes;
+    const texts = loaded.functions.map((f) =>
+      embedText === 'whole'
+        ? f.code
+        : embedText === 'code'
+          ? (f.bare ?? f.code)
+          : f.doc
+            ? `${f.bare ?? f.code}\n${f.doc}`
+            : (f.bare ?? f.code),
+    );
     const n = codes.length;
     const bm25 = new Bm25Index(codes);
     let matrix: Float32Array | undefined;
@@ -125,7 +134,7 @@ export async function evaluateQuestions(
         ? embeddingsFile(
             options.cacheDir,
             loaded.corpus.name,
-            embedText === 'code' ? `${loaded.key}-code` : loaded.key,
+            embedText === 'whole' ? loaded.key : `${loaded.key}-${embedText}`,
             embedder.modelId,
           )
         : undefined;
