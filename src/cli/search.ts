@@ -19,7 +19,7 @@ export const SEARCH_USAGE = `usage: secora search "query" [options]
                         that 'secora index' indexed)
   -k N                  hits to show (default 10)
   --mode M              bm25 (words alone, no model loaded) | dense (the model alone) | hybrid (both); default
-                        ${DEFAULT_SEARCH_MODE}: the best on the real questions (bench/RESULTS.md, "Questions")
+                        ${DEFAULT_SEARCH_MODE}: the best on the real questions (bench/RESULTS.md, "Quality")
   --hybrid              the same as --mode hybrid
   --fusion F            how hybrid fuses the rankings: weighted (min-max scaled scores, ${formatFusion(DEFAULT_FUSION)}
                         by default, tuned on validation data) | rrf (reciprocal rank, k 60)

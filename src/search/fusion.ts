@@ -70,7 +70,8 @@ export type FusionSpec = { method: 'rrf'; k: number } | { method: 'weighted'; we
 /**
  * The hybrid's fusion when none is asked for: the best of a grid on the validation split of the default
  * corpus with the default run's model, its queries shortened to a few content words as people type them
- * (`secora eval --tune-fusion … --queries shortened`); bench/RESULTS.md, "Questions", has the grids.
+ * (`secora eval --tune-fusion … --queries shortened`); bench/RESULTS.md, "The default run on corpus v2",
+ * has the grids.
  */
 export const DEFAULT_FUSION: FusionSpec = { method: 'weighted', weight: 0.6 };
 
@@ -79,9 +80,9 @@ export type SearchMode = (typeof SEARCH_MODES)[number];
 
 /**
  * What `secora search`, `secora serve` and the MCP tools rank by when no mode is asked for: the best of the
- * three on the real questions (bench/RESULTS.md, "Questions"). With the default run's model the hybrid wins
- * there (macro MRR 0.427 against BM25's 0.404 and the model's 0.334); rerun `secora eval --questions` with a
- * new model and change this when another mode wins.
+ * three on the real questions (bench/RESULTS.md, "The default run on corpus v2"). With the default run's
+ * model the hybrid wins there (macro MRR 0.427 against BM25's 0.404 and the model's 0.334); rerun
+ * `secora eval --questions` with a new model and change this when another mode wins.
  */
 export const DEFAULT_SEARCH_MODE: SearchMode = 'hybrid';
 
