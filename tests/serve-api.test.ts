@@ -81,6 +81,8 @@ describe('serve: routes', () => {
     const none = await post(`${url}/search`, { query: 'file', k: 8, path: 'nowhere/**' });
     expect(none.status).toBe(200);
     expect(none.json['mode']).toBe(DEFAULT_SEARCH_MODE); // no mode: the one `secora search` uses
+    const stats = (await (await fetch(`${url}/stats`)).json()) as { search: { defaultMode: string } };
+    expect(stats.search.defaultMode).toBe(DEFAULT_SEARCH_MODE);
     expect(hitsOf(none.json)).toEqual([]);
   });
 

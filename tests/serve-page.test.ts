@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../src/package-root.js';
+import { DEFAULT_SEARCH_MODE } from '../src/search/fusion.js';
 import type { RunningServer } from '../src/serve/server.js';
 import { serveTiny, tinyIndexFile } from './serve-fixtures.js';
 
@@ -88,6 +89,8 @@ describe('the search page in Chromium', () => {
     await page.goto(`${server.url}/`);
     await expect.poll(() => page.locator('#lang option').count()).toBe(7);
     expect(await page.textContent('footer')).toContain('8 functions in 7 files');
+    // The mode preset is the server's default (secora search's).
+    expect(await page.locator('input[name=mode]:checked').getAttribute('value')).toBe(DEFAULT_SEARCH_MODE);
 
     const query = 'read a JSON document from a file';
     await page.locator('#q').pressSequentially(query);

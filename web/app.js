@@ -144,6 +144,9 @@ input.focus();
 api('/stats')
   .then((stats) => {
     for (const language of stats.index.languages) lang.append(new Option(language, language));
+    // The server's default mode (what secora search uses), unless a search was already made with another.
+    const preset = form.querySelector(`input[name=mode][value="${stats.search?.defaultMode}"]`);
+    if (preset && !input.value) preset.checked = true;
     $('about').textContent =
       `${stats.index.snippets} functions in ${stats.index.files} files · model ${stats.model.source}`;
   })

@@ -3,6 +3,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Embedder } from '../model/embedder.js';
+import { DEFAULT_FUSION, DEFAULT_SEARCH_MODE, formatFusion } from '../search/fusion.js';
 import { apiError, RequestError, toApiError } from './http-errors.js';
 import { LatencyStats } from './latency-stats.js';
 import type { LiveIndex } from './live-index.js';
@@ -172,6 +173,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       batching: { ...batcher, faissCalls: vectorSearches.calls, vectorSearches: vectorSearches.queries },
       memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, externalBytes: memory.external },
       limits,
+      search: { defaultMode: DEFAULT_SEARCH_MODE, fusion: formatFusion(DEFAULT_FUSION) },
       ...options.extraStats?.(),
     };
   });
