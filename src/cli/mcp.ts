@@ -4,7 +4,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { createMcpServer } from '../mcp/mcp-server.js';
 import { LiveIndex } from '../serve/live-index.js';
 import { openIndex } from '../serve/open-index.js';
-import { packageVersion, parseCommandLine, UsageError } from './args.js';
+import { packageVersion, parseCommandLine } from './args.js';
 import type { CommandMain } from './run.js';
 
 export const MCP_USAGE = `usage: secora mcp [--index FILE] [--model DIR]
@@ -13,10 +13,10 @@ export const MCP_USAGE = `usage: secora mcp [--index FILE] [--model DIR]
   --model   the model to embed queries (default: the one that built the index)`;
 
 export const mcpCommand: CommandMain = async (argv) => {
-  const { values, positionals } = parseCommandLine(
+  // parseArgs refuses positional arguments itself (a UsageError naming the argument).
+  const { values } = parseCommandLine(
     {
       args: argv,
-      allowPositionals: true,
       options: {
         help: { type: 'boolean', short: 'h', default: false },
         index: { type: 'string', default: '.secora-index' },
@@ -28,9 +28,6 @@ export const mcpCommand: CommandMain = async (argv) => {
   if (values.help) {
     process.stdout.write(`${MCP_USAGE}\n`);
     return 0;
-  }
-  if (positionals.length > 0) {
-    throw new UsageError(`unexpected argument '${positionals[0]}'`, MCP_USAGE);
   }
   const opened = await openIndex(values.index, values.model);
   const live = new LiveIndex(opened.index, opened.file);

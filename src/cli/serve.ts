@@ -1,7 +1,7 @@
 // `secora serve --index FILE [--port 7700] [--host 127.0.0.1] [--model DIR] [--token T] [--watch]`: a long-running
 // search server (HTTP API and the search page) over one index. SIGTERM/SIGINT: stop accepting, finish, exit 0.
 import { startServer } from '../serve/server.js';
-import { packageVersion, parseCommandLine, UsageError } from './args.js';
+import { packageVersion, parseCommandLine } from './args.js';
 import type { CommandMain } from './run.js';
 
 export const SERVE_USAGE = `usage: secora serve [--index FILE] [--port 7700] [--host 127.0.0.1] [--model DIR] [--token T] [--watch [--root DIR]]
@@ -21,10 +21,10 @@ export function parsePort(text: string): number {
 }
 
 export const serveCommand: CommandMain = async (argv) => {
-  const { values, positionals } = parseCommandLine(
+  // parseArgs refuses positional arguments itself (a UsageError naming the argument).
+  const { values } = parseCommandLine(
     {
       args: argv,
-      allowPositionals: true,
       options: {
         help: { type: 'boolean', short: 'h', default: false },
         index: { type: 'string', default: '.secora-index' },
@@ -42,9 +42,6 @@ export const serveCommand: CommandMain = async (argv) => {
   if (values.help) {
     process.stdout.write(`${SERVE_USAGE}\n`);
     return 0;
-  }
-  if (positionals.length > 0) {
-    throw new UsageError(`unexpected argument '${positionals[0]}'`, SERVE_USAGE);
   }
   const batchWindowMs = Number(values['batch-window']);
   if (!(batchWindowMs >= 0 && batchWindowMs <= 5000))

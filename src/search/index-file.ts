@@ -6,17 +6,7 @@
 // The faiss bytes are empty for a flat index (made from the vectors at load, as fast as reading them). BM25 is
 // stored because tokenizing every snippet again costs seconds at 50k functions (bench/RESULTS.md).
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  fstatSync,
-  fsyncSync,
-  openSync,
-  readSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { writeFileAtomic } from '../safe-fs.js';
 import type { FaissSearchParams } from './faiss-search-params.js';
