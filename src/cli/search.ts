@@ -8,7 +8,7 @@ import { CodeIndex } from '../search/code-index.js';
 import { type CollapsedHit, collapseHits } from '../search/collapse-hits.js';
 import { DEFAULT_FUSION, DEFAULT_SEARCH_MODE, formatFusion } from '../search/fusion.js';
 import { findIndexFor } from '../search/index-location.js';
-import { hashingSpec, resolveModel } from '../search/resolve-model.js';
+import { hashingSpec, isHashingSpec, resolveModel } from '../search/resolve-model.js';
 import { preview, type SearchHit } from '../search/snippet.js';
 import { parseCommandLine } from './args.js';
 import type { CommandMain } from './run.js';
@@ -178,7 +178,7 @@ export const searchCommand: CommandMain = async (argv) => {
     const spec = values.model ?? hashingSpec(index.modelId) ?? index.modelSource;
     // The default mode needs the index's model; when that is gone, words alone still answer (said on stderr).
     const asked = values.mode !== undefined || values.hybrid || values.model !== undefined;
-    const modelGone = spec === undefined || (!/^hashing(:\d+)?$/.test(spec) && !existsSync(spec));
+    const modelGone = spec === undefined || (!isHashingSpec(spec) && !existsSync(spec));
     if (mode !== 'bm25' && !asked && modelGone) {
       process.stderr.write(
         `secora search: the index's model (${spec ?? index.modelId}) is not there, so BM25 alone ranks; pass --model <model folder> for ${mode}\n`,

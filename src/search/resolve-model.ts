@@ -79,9 +79,14 @@ export function hashingSpec(modelId: string): string | undefined {
   return m ? `hashing:${m[1]}` : undefined;
 }
 
+/** Whether `spec` names the hashing baseline ('hashing' or 'hashing:DIM') rather than a model folder. */
+export function isHashingSpec(spec: string): boolean {
+  return /^hashing(:\d+)?$/.test(spec);
+}
+
 /** Loads the model named by `spec` (see the file comment); `cwd` is where runs/ is looked for. */
 export async function resolveModel(spec: string | undefined, cwd = process.cwd()): Promise<ResolvedModel> {
-  if (spec !== undefined && /^hashing(:\d+)?$/.test(spec)) {
+  if (spec !== undefined && isHashingSpec(spec)) {
     const dim = Number(spec.split(':')[1] ?? 256);
     const source = `hashing:${dim}`;
     return { embedder: new HashingEmbedder(dim), source, description: source, close: async () => {} };

@@ -7,7 +7,7 @@ import { Bm25Index } from '../../search/bm25.js';
 import { DEFAULT_FUSION, type FusionSpec, fuse, type Ranked } from '../../search/fusion.js';
 import { evaluateRankers, type RetrievalScores } from '../corpus-retrieval.js';
 import { firstRelevantRank } from '../metrics.js';
-import type { LoadedCorpus } from './corpus-cache.js';
+import type { CorpusFunction, LoadedCorpus } from './corpus-cache.js';
 import { cachedEmbeddings, embeddingsFile, innerProducts } from './embeddings-cache.js';
 import type { ResolvedQuestion } from './resolve.js';
 
@@ -42,6 +42,13 @@ export interface QuestionsReport {
 
 export type EmbedText = 'whole' | 'code' | 'code-doc';
 export const EMBED_TEXTS: readonly EmbedText[] = ['whole', 'code', 'code-doc'];
+
+/** What the model embeds of one function under `embedText` (see QuestionsEvalOptions.embedText). */
+function textToEmbed(f: CorpusFunction, embedText: EmbedText): string {
+  if (embedText === 'whole') return f.code;
+  const bare = f.bare ?? f.code;
+  return embedText === 'code-doc' && f.doc ? `${bare}\n${f.doc}` : bare;
+}
 
 export interface QuestionsEvalOptions {
   /** The model; without one only BM25 is run. */
@@ -116,15 +123,7 @@ export async function evaluateQuestions(
     if (asked.length === 0) continue;
     const codes = loaded.functions.map((f) => f.code);
     const embedText = options.embedText ?? 'whole';
-    const texts = loaded.functions.map((f) =>
-      embedText === 'whole'
-        ? f.code
-        : embedText === 'code'
-          ? (f.bare ?? f.code)
-          : f.doc
-            ? `${f.bare ?? f.code}\n${f.doc}`
-            : (f.bare ?? f.code),
-    );
+    const texts = loaded.functions.map((f) => textToEmbed(f, embedText));
     const n = codes.length;
     const bm25 = new Bm25Index(codes);
     let matrix: Float32Array | undefined;
