@@ -4,12 +4,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { packageRoot } from '../src/native.js';
-import { StopRequest } from '../src/train/stop-signal.js';
 import { train } from '../src/train/trainer.js';
-
-const TINY = join(packageRoot, 'configs', 'tiny.yml');
-const quiet = () => {};
+import { expectSameCheckpoint, quiet, TINY, trainStoppedAt } from './train-helpers.js';
 
 describe('secora-train with query views, hard negatives and a SimCSE stage', () => {
   it('resumes exactly across the SimCSE stage and the pairs with hard negatives', async () => {
@@ -37,24 +33,10 @@ describe('secora-train with query views, hard negatives and a SimCSE stage', () 
     const metrics = readFileSync(join(out, 'straight', 'metrics.jsonl'), 'utf8');
     expect(metrics).toContain('"train/loss"');
 
-    const stop = new StopRequest(quiet, quiet);
-    const first = await train({
-      configFile: TINY,
-      sets,
-      name: 'interrupted',
-      log: quiet,
-      stop,
-      onStep: (s) => {
-        if (s === 2) stop.request('SIGINT');
-      },
-    });
+    const first = await trainStoppedAt(2, { configFile: TINY, sets, name: 'interrupted', log: quiet });
     expect(first.steps).toBe(2);
     const second = await train({ configFile: TINY, sets, resume: 'interrupted', log: quiet });
     expect(second.steps).toBe(8);
-    for (const f of ['model.safetensors', 'optimizer.safetensors']) {
-      const a = readFileSync(join(out, 'straight', 'checkpoints', 'step-000008', f));
-      const b = readFileSync(join(out, 'interrupted', 'checkpoints', 'step-000008', f));
-      expect(b.equals(a), f).toBe(true);
-    }
+    expectSameCheckpoint(out, 'straight', 'interrupted', 8);
   }, 900_000);
 });

@@ -8,12 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { evalCommand } from '../src/cli/eval.js';
 import { defaultCorpus } from '../src/data/miner/default-corpus.js';
 import { packageRoot } from '../src/native.js';
-import { StopRequest } from '../src/train/stop-signal.js';
 import { train } from '../src/train/trainer.js';
 import { runCommand } from './cli-run.js';
-
-const TINY = join(packageRoot, 'configs', 'tiny.yml');
-const quiet = () => {};
+import { expectSameCheckpoint, quiet, TINY, trainStoppedAt } from './train-helpers.js';
 
 function outDir(): string {
   return mkdtempSync(join(tmpdir(), 'secora-train-'));
@@ -88,17 +85,7 @@ describe('secora-train', () => {
     ];
     await train({ configFile: TINY, sets, name: 'straight', log: quiet });
 
-    const stop = new StopRequest(quiet, quiet);
-    const first = await train({
-      configFile: TINY,
-      sets,
-      name: 'interrupted',
-      log: quiet,
-      stop,
-      onStep: (s) => {
-        if (s === 3) stop.request('SIGINT');
-      },
-    });
+    const first = await trainStoppedAt(3, { configFile: TINY, sets, name: 'interrupted', log: quiet });
     expect(first.steps).toBe(3);
     expect(first.stopped).toBe('SIGINT');
     // A crash mid-write of a later checkpoint leaves a folder without its DONE marker: it must be passed over.
@@ -110,11 +97,7 @@ describe('secora-train', () => {
     expect(second.steps).toBe(8);
     expect(lines.join('\n')).toMatch(/skipping .*step-000005: no DONE marker/);
     expect(lines.join('\n')).toMatch(/resuming from .*step-000003 \(step 3\)/);
-    for (const f of ['model.safetensors', 'optimizer.safetensors']) {
-      const a = readFileSync(join(out, 'straight', 'checkpoints', 'step-000008', f));
-      const b = readFileSync(join(out, 'interrupted', 'checkpoints', 'step-000008', f));
-      expect(b.equals(a)).toBe(true);
-    }
+    expectSameCheckpoint(out, 'straight', 'interrupted', 8);
   }, 240_000);
 
   it('refuses a bad config before anything runs, naming file, line and key', () => {
