@@ -149,6 +149,10 @@ describe('secora index: skipped files, bad paths, the default location', () => {
   });
 });
 
+/** `secora search QUERY --index FILE --mode bm25 …rest` (words alone: no model is loaded). */
+const bm25Search = (query: string, index: string, ...rest: string[]) =>
+  runCommand(searchCommand, [query, '--index', index, '--mode', 'bm25', ...rest]);
+
 describe('secora search: modes, filters, context, copies, a running server', () => {
   it('ranks by BM25 without loading any model', async () => {
     // An index whose model folder does not exist: dense search cannot run, BM25 can.
@@ -160,15 +164,7 @@ describe('secora search: modes, filters, context, copies, a running server', () 
     });
     index.root = repo;
     index.save(file);
-    const bm25 = await runCommand(searchCommand, [
-      'merge sorted arrays',
-      '--index',
-      file,
-      '--mode',
-      'bm25',
-      '-k',
-      '1',
-    ]);
+    const bm25 = await bm25Search('merge sorted arrays', file, '-k', '1');
     expect(bm25.code).toBe(0);
     expect(bm25.stdout).toMatch(
       /^browser\/dist\/merge\.js:3 {2}\S+ {2}mergeSortedArrays|^dist\/merge\.js:1 {2}\S+ {2}mergeSortedArrays/,
@@ -187,30 +183,13 @@ describe('secora search: modes, filters, context, copies, a running server', () 
   });
 
   it('folds copies of one function into one hit, or shows all with --all', async () => {
-    const r = await runCommand(searchCommand, [
-      'merge sorted arrays or read json',
-      '--index',
-      defaultIndexFile(repo),
-      '-k',
-      '2',
-      '--mode',
-      'bm25',
-    ]);
+    const r = await bm25Search('merge sorted arrays or read json', defaultIndexFile(repo), '-k', '2');
     const heads = r.stdout.split('\n').filter((l) => /^\S+:\d+ {2}/.test(l));
     expect(heads).toHaveLength(2);
     expect(heads.filter((h) => h.endsWith('mergeSortedArrays'))).toHaveLength(1);
     expect(heads.filter((h) => h.endsWith('read_json_file'))).toHaveLength(1);
     expect(r.stdout).toMatch(/\(the same code also at (browser\/)?dist\/merge\.js:\d\)/);
-    const all = await runCommand(searchCommand, [
-      'merge sorted arrays',
-      '--index',
-      defaultIndexFile(repo),
-      '-k',
-      '2',
-      '--mode',
-      'bm25',
-      '--all',
-    ]);
+    const all = await bm25Search('merge sorted arrays', defaultIndexFile(repo), '-k', '2', '--all');
     expect(all.stdout.split('\n').filter((l) => /mergeSortedArrays$/.test(l))).toHaveLength(2);
     expect(
       collapseHits(
@@ -253,56 +232,17 @@ describe('secora search: modes, filters, context, copies, a running server', () 
 
   it('filters by path glob, shows context from the file, prints the whole code in --json', async () => {
     const file = defaultIndexFile(repo);
-    const r = await runCommand(searchCommand, [
-      'config text',
-      '--index',
-      file,
-      '--path',
-      'src/**',
-      '--mode',
-      'bm25',
-      '--json',
-    ]);
+    const r = await bm25Search('config text', file, '--path', 'src/**', '--json');
     const hits = JSON.parse(r.stdout) as { path: string; code: string; context?: unknown }[];
     expect(hits.length).toBeGreaterThan(0);
     for (const h of hits) expect(h.path.startsWith(join(repo, 'src/'))).toBe(true);
-    const py = await runCommand(searchCommand, [
-      'merge',
-      '--index',
-      file,
-      '--path',
-      '*.py',
-      '--mode',
-      'bm25',
-      '--json',
-    ]);
+    const py = await bm25Search('merge', file, '--path', '*.py', '--json');
     for (const h of JSON.parse(py.stdout) as { path: string }[]) expect(h.path).toMatch(/\.py$/);
 
-    const ctx = await runCommand(searchCommand, [
-      'read json document',
-      '--index',
-      file,
-      '--mode',
-      'bm25',
-      '-k',
-      '1',
-      '--context',
-      '0',
-    ]);
+    const ctx = await bm25Search('read json document', file, '-k', '1', '--context', '0');
     expect(ctx.stdout).toContain('     1  def read_json_file(path):');
     expect(ctx.stdout).toContain('     4          return json.load(f)');
-    const json = await runCommand(searchCommand, [
-      'read json document',
-      '--index',
-      file,
-      '--mode',
-      'bm25',
-      '-k',
-      '1',
-      '--json',
-      '--context',
-      '1',
-    ]);
+    const json = await bm25Search('read json document', file, '-k', '1', '--json', '--context', '1');
     const [hit] = JSON.parse(json.stdout) as { code: string; context: { from: number; lines: string[] } }[];
     expect(hit!.code).toBe(readJson.trimEnd());
     expect(hit!.context.from).toBe(1);
@@ -353,45 +293,29 @@ describe('secora search: modes, filters, context, copies, a running server', () 
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     const port = (server.address() as { port: number }).port;
     try {
-      const via = await runCommand(searchCommand, [
-        'anything',
-        '--index',
-        file,
-        '--mode',
-        'bm25',
-        '-k',
-        '1',
-        '--server',
-        `http://127.0.0.1:${port}`,
-      ]);
+      const via = await bm25Search('anything', file, '-k', '1', '--server', `http://127.0.0.1:${port}`);
       expect(via.stdout).toMatch(/^from\/server\.py:7 {2}0\.5000 {2}served/);
       expect(asked).toEqual([{ query: 'anything', k: 4, mode: 'bm25' }]);
       // Another index than the one the server holds: searched here.
       const other = join(tmp, 'gone.sidx');
-      const local = await runCommand(searchCommand, [
+      const local = await bm25Search(
         'merge sorted',
-        '--index',
         other,
-        '--mode',
-        'bm25',
         '-k',
         '1',
         '--server',
         `http://127.0.0.1:${port}`,
-      ]);
+      );
       expect(local.stdout).toMatch(/mergeSortedArrays/);
-      const off = await runCommand(searchCommand, [
+      const off = await bm25Search(
         'merge sorted',
-        '--index',
         file,
-        '--mode',
-        'bm25',
         '-k',
         '1',
         '--server',
         `http://127.0.0.1:${port}`,
         '--no-server',
-      ]);
+      );
       expect(off.stdout).toMatch(/mergeSortedArrays/);
       expect(asked).toHaveLength(1);
     } finally {

@@ -208,14 +208,7 @@ export class Study {
     return r['n'] as number;
   }
 
-  private insert(t: {
-    params: Params;
-    seed: number;
-    state: TrialState;
-    retryOf: number | null;
-    attempt: number;
-    owner: string | null;
-  }): Trial {
+  private insert(t: Pick<Trial, 'params' | 'seed' | 'state' | 'retryOf' | 'attempt' | 'owner'>): Trial {
     const number = this.nextNumber();
     const r = this.db
       .prepare(
