@@ -15,6 +15,7 @@ import type { TokenBatch } from '../src/data/token-batch.js';
 import { CodeTokenizer } from '../src/data/tokenizer/code-tokenizer.js';
 import { trainingTexts } from '../src/data/tokenizer/training-texts.js';
 import { defaultEncoderConfig } from '../src/model/config.js';
+import { arg } from './args.js';
 
 // Compiled to build/bench/bench/: the package's addon and cache live three folders up.
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -22,10 +23,6 @@ process.env['SECORA_ADDON'] ??= join(repo, 'build-native', 'Release', 'secora.no
 process.env['SECORA_CACHE'] ??= join(repo, '.cache', 'secora');
 const { Encoder } = await import('../src/model/encoder.js');
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 const vocabSize = Number(arg('vocab', '16384'));
 const batchSize = Number(arg('batch', '32'));
 const maxBatches = Number(arg('batches', '200'));

@@ -10,6 +10,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { arg } from './args.js';
 
 // Compiled to build/bench/bench/: the package's addon lives three folders up.
 const here = fileURLToPath(import.meta.url);
@@ -21,10 +22,6 @@ const { distEnvFrom } = await import('../src/parallel/env.js');
 const { ProcessGroup } = await import('../src/parallel/process-group.js');
 const { launch } = await import('../src/parallel/launcher.js');
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 const trials = Number(arg('trials', '3'));
 const steps = Number(arg('steps', '6'));
 const batchSize = Number(arg('batch', '16'));

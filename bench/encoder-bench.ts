@@ -7,6 +7,7 @@
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { arg } from './args.js';
 
 // Compiled to build/bench/bench/: the package's addon lives three folders up.
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -15,10 +16,6 @@ const { native } = await import('../src/native.js');
 const { Encoder } = await import('../src/model/encoder.js');
 const { defaultEncoderConfig } = await import('../src/model/config.js');
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 const threads = Number(arg('threads', '2'));
 const batchSize = Number(arg('batch', '32'));
 const seqLen = Number(arg('seq', '128'));

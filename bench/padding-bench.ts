@@ -14,6 +14,7 @@ import type { TokenBatch } from '../src/data/token-batch.js';
 import { CodeTokenizer } from '../src/data/tokenizer/code-tokenizer.js';
 import { trainingTexts } from '../src/data/tokenizer/training-texts.js';
 import { defaultEncoderConfig } from '../src/model/config.js';
+import { arg } from './args.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 process.env['SECORA_ADDON'] ??= join(repo, 'build-native', 'Release', 'secora.node');
@@ -21,10 +22,6 @@ process.env['SECORA_CACHE'] ??= join(repo, '.cache', 'secora');
 const { native } = await import('../src/native.js');
 const { Encoder } = await import('../src/model/encoder.js');
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 const steps = Number(arg('steps', '12'));
 native().setNumThreads(Number(arg('threads', '2')));
 

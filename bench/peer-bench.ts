@@ -11,6 +11,7 @@ import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { arg } from './args.js';
 
 // Compiled to build/bench/bench/: the package's addon and the peer's script live three folders up.
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -19,10 +20,6 @@ const { native } = await import('../src/native.js');
 const { Encoder } = await import('../src/model/encoder.js');
 const { defaultEncoderConfig } = await import('../src/model/config.js');
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 const threads = Number(arg('threads', '2'));
 const precision = arg('precision', 'bf16') as 'fp32' | 'bf16';
 const rounds = Number(arg('rounds', '8'));

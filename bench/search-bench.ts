@@ -23,11 +23,7 @@ import { buildFaiss, type FaissIndex, faiss } from '../src/search/faiss-build.js
 import { writeSearchParams } from '../src/search/faiss-search-params.js';
 import { HashingEmbedder } from '../src/search/hashing-embedder.js';
 import type { Snippet } from '../src/search/snippet.js';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
+import { arg } from './args.js';
 
 const sizes =
   arg('sizes', '10000,100000') === 'none' ? [] : arg('sizes', '10000,100000').split(',').map(Number);

@@ -14,15 +14,11 @@ import { join, resolve } from 'node:path';
 import { indexRepository } from '../src/search/index-repository.js';
 import { resolveModel } from '../src/search/resolve-model.js';
 import { percentiles } from '../src/serve/latency-stats.js';
+import { arg } from './args.js';
 
 // Debian's OpenBLAS (under faiss) can hang in its fork handler when this process spawns the server after
 // indexing; with one BLAS thread there is nothing to join. Set before faiss loads (on first use).
 process.env['OPENBLAS_NUM_THREADS'] = '1';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 
 const root = resolve(arg('root', '/usr/lib/python3.11'));
 const modelSpec = arg('model', 'hashing');

@@ -9,13 +9,9 @@
 import { CodeIndex } from '../src/search/code-index.js';
 import { resolveModel } from '../src/search/resolve-model.js';
 import { percentiles } from '../src/serve/latency-stats.js';
+import { arg } from './args.js';
 
 process.env['OPENBLAS_NUM_THREADS'] ??= '1';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
 
 const QUERIES = [
   'read a file and return its lines',
