@@ -98,7 +98,8 @@ describe('secora eval --questions', () => {
     };
     writeFileSync(file, `${JSON.stringify(question)}\n`);
     const args = ['--questions', file, ...base.slice(2), '--model', 'hashing:64', '--json'];
-    const whole = JSON.parse((await run(args)).stdout);
+    const whole = JSON.parse((await run([...args, '--embed-text', 'whole'])).stdout);
+    expect(whole.embedText).toBe('whole');
     const code = JSON.parse((await run([...args, '--embed-text', 'code'])).stdout);
     expect(code.corpora[0].scores.bm25).toEqual(whole.corpora[0].scores.bm25);
     expect(whole.perQuestion[0].ranks.model).toBe(1);
@@ -106,8 +107,10 @@ describe('secora eval --questions', () => {
     // code-doc: the docstring's first paragraph after the code brings the words back.
     const codeDoc = JSON.parse((await run([...args, '--embed-text', 'code-doc'])).stdout);
     expect(codeDoc.perQuestion[0].ranks.model).toBe(1);
+    const docCode = JSON.parse((await run([...args, '--embed-text', 'doc-code'])).stdout);
+    expect(docCode.perQuestion[0].ranks.model).toBe(1);
     await expect(run([...args, '--embed-text', 'docs'])).rejects.toThrow(
-      /--embed-text must be one of whole, code, code-doc, got 'docs'/,
+      '--embed-text must be one of whole, code, code-doc, doc-code, got "docs"',
     );
   });
 

@@ -6,12 +6,7 @@ import { join, resolve } from 'node:path';
 import { DATA_FORMATS, type DataFormat, openDataSource } from '../data/data-source.js';
 import type { CodeRecord, Split } from '../data/record.js';
 import { prepareQuestions } from '../eval/questions/questions-eval.js';
-import {
-  EMBED_TEXTS,
-  type EmbedText,
-  evaluateQuestions,
-  formatQuestionsReport,
-} from '../eval/questions/run-questions.js';
+import { evaluateQuestions, formatQuestionsReport } from '../eval/questions/run-questions.js';
 import { sampleCorpus } from '../eval/questions/sample-corpus.js';
 import {
   DEFAULT_FUSION_GRID,
@@ -21,6 +16,7 @@ import {
   tuneFusion,
 } from '../eval/questions/tune-fusion.js';
 import { packageRoot } from '../package-root.js';
+import { checkEmbedText, DEFAULT_EMBED_TEXT } from '../search/embed-text.js';
 import { DEFAULT_FUSION, formatFusion, parseFusion } from '../search/fusion.js';
 import { resolveModel } from '../search/resolve-model.js';
 import { parseCommandLine } from './args.js';
@@ -34,9 +30,10 @@ export const EVAL_QUESTIONS_USAGE = `usage: secora eval --questions FILE [--mode
   --corpus N=DIR     read corpus N from DIR (N=LANG:DIR adds a corpus); repeatable
   --fusion F         the hybrid's fusion: rrf[:K] or weighted[:W] (default ${formatFusion(DEFAULT_FUSION)}, as secora search)
   --pool N           candidates of each ranking fused (default 50)
-  --embed-text T     what the model embeds of a function: whole (as written, doc comment included; the
-                     default, as secora index does) | code (without its doc comment, as training pairs hold
-                     it) | code-doc (that code, then the docstring's first paragraph)
+  --embed-text T     what the model embeds of a function (default ${DEFAULT_EMBED_TEXT}, as secora index does): whole
+                     (as written, doc comment included) | code (without its doc comment, as training pairs
+                     hold it) | code-doc (that code, then the docstring's first paragraph) | doc-code (the
+                     docstring's first paragraph, then the code)
   --sample N         rank against at most N functions per corpus: every judged one plus a seeded sample
                      of the rest (when embedding the whole corpus is too slow); --seed S (default 0)
   --cache DIR        mined corpora and embeddings (default $SECORA_CACHE or <package>/.cache/secora, + /questions)
@@ -67,7 +64,7 @@ export const evalQuestionsCommand: CommandMain = async (argv) => {
         split: { type: 'string', default: 'valid' },
         max: { type: 'string', default: '1000' },
         queries: { type: 'string', default: 'docstring' },
-        'embed-text': { type: 'string', default: 'whole' },
+        'embed-text': { type: 'string', default: DEFAULT_EMBED_TEXT },
       },
     },
     EVAL_QUESTIONS_USAGE,
@@ -152,9 +149,7 @@ export const evalQuestionsCommand: CommandMain = async (argv) => {
     resolved = sampled.flatMap((s) => s.questions);
   }
   const fusion = values.fusion ? parseFusion(values.fusion) : undefined;
-  const embedText = values['embed-text'] as EmbedText;
-  if (!EMBED_TEXTS.includes(embedText))
-    throw new Error(`--embed-text must be one of ${EMBED_TEXTS.join(', ')}, got '${values['embed-text']}'`);
+  const embedText = checkEmbedText(values['embed-text'], '--embed-text');
   const model = values.model ? await resolveModel(values.model) : undefined;
   try {
     const report = await evaluateQuestions(corpora, resolved, {
@@ -172,7 +167,7 @@ export const evalQuestionsCommand: CommandMain = async (argv) => {
       : '';
     emit(
       { ...report, sample },
-      `${formatQuestionsReport(report)}\nfusion: ${formatFusion(report.fusion)}${note}`,
+      `${formatQuestionsReport(report)}\nfusion: ${formatFusion(report.fusion)}${report.embedText ? `, the model embeds: ${report.embedText}` : ''}${note}`,
     );
   } finally {
     await model?.close();

@@ -4,6 +4,8 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { FileSkip } from '../data/miner/report.js';
 import { CodeIndex } from '../search/code-index.js';
+import { checkEmbedText, DEFAULT_EMBED_TEXT } from '../search/embed-text.js';
+import { IndexFileError } from '../search/index-file.js';
 import { defaultIndexFile } from '../search/index-location.js';
 import { type IndexPhase, indexRepository } from '../search/index-repository.js';
 import { hashingSpec, resolveModel } from '../search/resolve-model.js';
@@ -19,6 +21,9 @@ export const INDEX_USAGE = `usage: secora index [dir] [options]
                        'secora search' run in the folder or below finds it; $SECORA_INDEX_DIR moves the cache)
   --factory STR        a faiss factory string (default: Flat up to 20k functions, HNSW32,Flat beyond)
   --rebuild            ignore an existing index file
+  --embed-text T       what the model embeds of each function: code-doc, doc-code, code or whole (see README,
+                       "What the model embeds"); default: what the existing index embeds, else \${DEFAULT_EMBED_TEXT};
+                       an index that embeds another text is built again
   --max-file-bytes N   skip larger files (default 1000000)
   --verbose, -v        list every skipped file and folder with its reason (default: counts by reason)
   --progress           progress lines even when stderr is not a terminal
@@ -42,6 +47,16 @@ export function skipCounts(skipped: Record<string, number>): string {
   return parts.join(', ') || 'none';
 }
 
+/** An index file's header, or null when it is damaged (indexRepository then builds it again and says why). */
+function describeOrNull(file: string): ReturnType<typeof CodeIndex.describe> | null {
+  try {
+    return CodeIndex.describe(file);
+  } catch (error) {
+    if (error instanceof IndexFileError) return null;
+    throw error;
+  }
+}
+
 export const indexCommand: CommandMain = async (argv) => {
   const { values, positionals } = parseCommandLine(
     {
@@ -53,6 +68,7 @@ export const indexCommand: CommandMain = async (argv) => {
         out: { type: 'string' },
         factory: { type: 'string' },
         rebuild: { type: 'boolean', default: false },
+        'embed-text': { type: 'string' },
         'max-file-bytes': { type: 'string' },
         verbose: { type: 'boolean', short: 'v', default: false },
         progress: { type: 'boolean', default: false },
@@ -85,13 +101,20 @@ export const indexCommand: CommandMain = async (argv) => {
   const say = values.quiet ? () => {} : (line: string) => process.stderr.write(`${line}\n`);
 
   // Re-indexing without --model keeps the model that built the index.
+  // Re-indexing without --embed-text keeps the text the index embeds, when it records one.
   let spec = values.model;
   let why = '';
-  if (spec === undefined && existsSync(out)) {
-    const info = CodeIndex.describe(out);
-    spec = hashingSpec(info.modelId) ?? info.modelSource;
-    if (spec !== undefined) why = ' (the model that built the existing index; --model chooses another)';
+  let embedText =
+    values['embed-text'] === undefined ? undefined : checkEmbedText(values['embed-text'], '--embed-text');
+  const info = existsSync(out) ? describeOrNull(out) : null;
+  if (info) {
+    if (spec === undefined) {
+      spec = hashingSpec(info.modelId) ?? info.modelSource;
+      if (spec !== undefined) why = ' (the model that built the existing index; --model chooses another)';
+    }
+    embedText ??= info.embedText;
   }
+  embedText ??= DEFAULT_EMBED_TEXT;
   const model = await resolveModel(spec);
   say(`model: ${model.description}${why}`);
 
@@ -112,6 +135,7 @@ export const indexCommand: CommandMain = async (argv) => {
       out,
       factory: values.factory,
       rebuild: values.rebuild,
+      embedText,
       modelSource: model.source,
       maxFileBytes,
       onProgress,
@@ -127,14 +151,12 @@ export const indexCommand: CommandMain = async (argv) => {
   if (values.verbose) for (const line of skippedList) say(`  skipped ${line}`);
   say(`skipped: ${skipCounts(result.skipped)}${values.verbose ? '' : ' (--verbose lists them)'}`);
   if (result.rebuiltBecause)
-    process.stderr.write(
-      `${out}: the existing index was not usable (${result.rebuiltBecause}); rebuilt it\n`,
-    );
+    process.stderr.write(`${out}: rebuilt the existing index (${result.rebuiltBecause})\n`);
   const rate = embedded > 0 ? ` (${(embedded / indexSeconds).toFixed(0)} functions/s)` : '';
   const verb = result.untouched ? 'unchanged' : result.incremental ? 'updated' : 'built';
   const text =
     `${verb} ${out}: ${result.functions} functions from ${result.files} files ` +
-    `(${result.factory}, model ${result.modelId})\n` +
+    `(${result.factory}, model ${result.modelId}, embeds ${result.embedText})\n` +
     `files: ${plan.added.length} added, ${plan.changed.length} changed, ${plan.removed.length} removed, ` +
     `${plan.unchanged.length} unchanged; mined in ${mineSeconds.toFixed(1)} s; ${embedded} functions embedded and indexed in ${indexSeconds.toFixed(1)} s${rate}\n`;
   if (values.json) {
@@ -148,6 +170,7 @@ export const indexCommand: CommandMain = async (argv) => {
       factory: result.factory,
       functions: result.functions,
       files: result.files,
+      embedText: result.embedText,
       added: plan.added.length,
       changed: plan.changed.length,
       removed: plan.removed.length,

@@ -9,6 +9,7 @@
 import { type Embedder, embedAll } from '../model/embedder.js';
 import { Bm25Index } from './bm25.js';
 import { chooseFactory } from './choose-factory.js';
+import { type EmbedText, LEGACY_EMBED_TEXT } from './embed-text.js';
 import { addRows, buildFaiss, type FaissIndex, faiss, isFlat } from './faiss-build.js';
 import { flatInnerProductBytes } from './faiss-flat-bytes.js';
 import type { FaissSearchParams } from './faiss-search-params.js';
@@ -50,6 +51,12 @@ export interface CodeIndexOptions {
   onProgress?: (done: number, total: number) => void;
   /** Recorded in the file so `secora search` can load the same model. */
   modelSource?: string;
+  /**
+   * What the model embeds of each snippet (one text per snippet, src/search/embed-text.ts); default each
+   * snippet's code. `embedText` names the choice, recorded in the file.
+   */
+  texts?: readonly string[];
+  embedText?: EmbedText;
 }
 
 export interface SearchOptions {
@@ -79,6 +86,14 @@ export function fusionFor(method: 'rrf' | 'weighted'): FusionSpec {
 /** Which snippets a search keeps: a language name, or any predicate. */
 /** faiss's distance_compute_blas_threshold (1.7.x): from this many queries a flat search is one sgemm. */
 const FAISS_BLAS_THRESHOLD = 20;
+
+/** The texts the model embeds: `texts` (one per snippet) when given, else each snippet's code. */
+function textsOf(snippets: readonly Snippet[], texts: readonly string[] | undefined): string[] {
+  if (texts === undefined) return snippets.map((s) => s.code);
+  if (texts.length !== snippets.length)
+    throw new RangeError(`${texts.length} texts to embed for ${snippets.length} snippets`);
+  return [...texts];
+}
 
 export type SnippetFilter = string | ((snippet: Snippet) => boolean);
 
@@ -118,6 +133,8 @@ export class CodeIndex {
   private readonly stamps = new Map<string, FileStamp>();
   /** The folder the snippets' paths are relative to, when known. */
   root: string | undefined;
+  /** What the model embedded of each snippet (src/search/embed-text.ts). */
+  embedText: EmbedText = LEGACY_EMBED_TEXT;
   private readonly storedModel: { modelId: string; dim: number };
 
   private constructor(
@@ -157,14 +174,14 @@ export class CodeIndex {
   ): Promise<CodeIndex> {
     const vectors = await embedAll(
       embedder,
-      snippets.map((s) => s.code),
+      textsOf(snippets, options.texts),
       options.batchSize,
       options.onProgress,
     );
     const factory = options.factory ?? chooseFactory(snippets.length);
     const params = options.searchParams ?? {};
     const index = buildFaiss(embedder.dim, factory, vectors, params);
-    return new CodeIndex(
+    const built = new CodeIndex(
       embedder,
       index,
       factory,
@@ -174,6 +191,8 @@ export class CodeIndex {
       new Map(),
       options.modelSource,
     );
+    if (options.embedText) built.embedText = options.embedText;
+    return built;
   }
 
   /** Reads the header of an index file (model, size, kind) without loading a model. */
@@ -226,6 +245,7 @@ export class CodeIndex {
     };
     for (const [path, stamp] of Object.entries(header.fileStamps ?? {})) loaded.stamps.set(path, stamp);
     loaded.root = header.root;
+    loaded.embedText = header.embedText ?? LEGACY_EMBED_TEXT;
     if (header.bm25) loaded.bm25Stored = { bytes: bm25Bytes, slots: header.bm25.slots, file };
     return loaded;
   }
@@ -291,15 +311,15 @@ export class CodeIndex {
     return this.stamps.get(path);
   }
 
-  /** Embeds and adds snippets. */
+  /** Embeds and adds snippets (`texts`: what the model embeds of each, as this index's `embedText` says). */
   async add(
     snippets: readonly Snippet[],
-    options: Pick<CodeIndexOptions, 'batchSize' | 'onProgress'> = {},
+    options: Pick<CodeIndexOptions, 'batchSize' | 'onProgress' | 'texts'> = {},
   ): Promise<void> {
     if (snippets.length === 0) return;
     const rows = await embedAll(
       this.embedder,
-      snippets.map((s) => s.code),
+      textsOf(snippets, options.texts),
       options.batchSize,
       options.onProgress,
     );
@@ -376,6 +396,7 @@ export class CodeIndex {
     };
     if (this.stamps.size > 0) header.fileStamps = Object.fromEntries(this.stamps);
     if (this.root !== undefined) header.root = this.root;
+    header.embedText = this.embedText;
     if (this.modelSource !== undefined) header.modelSource = this.modelSource;
     const faissBytes = isFlat(this.kind) ? Buffer.alloc(0) : this.faissReady.toBuffer();
     const bm25 = this.lexical();

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { writeFileAtomic } from '../safe-fs.js';
+import type { EmbedText } from './embed-text.js';
 import type { FaissSearchParams } from './faiss-search-params.js';
 import type { Snippet } from './snippet.js';
 
@@ -39,6 +40,8 @@ export interface IndexHeader {
   fileStamps?: Record<string, [number, number]>;
   /** The absolute folder the snippets' paths are relative to, when built from a folder. */
   root?: string;
+  /** What the model embedded of each snippet (src/search/embed-text.ts); absent: 'whole' (older files). */
+  embedText?: EmbedText;
   /** The stored BM25 index: the slot of each of its documents, and its length in bytes at the file's end. */
   bm25: { slots: number[]; bytes: number } | null;
   // New optional keys can be added freely: the reader checks only the keys above, the checksums cover all.

@@ -12,6 +12,13 @@ import type { CodeRecord } from '../data/record.js';
 import type { Embedder } from '../model/embedder.js';
 import { factoryAfterUpdate } from './choose-factory.js';
 import { CodeIndex, type CodeIndexOptions, type FileStamp, ModelMismatchError } from './code-index.js';
+import {
+  DEFAULT_EMBED_TEXT,
+  type EmbedText,
+  LEGACY_EMBED_TEXT,
+  recordTexts,
+  textToEmbed,
+} from './embed-text.js';
 import { checkIndexFile, IndexFileError } from './index-file.js';
 import { planReindex, type ReindexPlan } from './reindex-plan.js';
 import type { Snippet } from './snippet.js';
@@ -26,6 +33,11 @@ export interface IndexRepositoryOptions extends Pick<CodeIndexOptions, 'factory'
   rebuild?: boolean;
   /** Where the embedder's model came from, recorded for `secora search`. */
   modelSource?: string;
+  /**
+   * What the model embeds of each function (default DEFAULT_EMBED_TEXT). An existing index whose vectors
+   * embed another text is built again.
+   */
+  embedText?: EmbedText;
   /** Files larger than this are skipped as huge (default 1 MB). */
   maxFileBytes?: number;
   /** Told of every file or folder skipped, with the reason. */
@@ -43,13 +55,15 @@ export interface IndexRepositoryResult {
   files: number;
   factory: string;
   modelId: string;
+  /** What the model embeds of each function. */
+  embedText: string;
   /** Functions embedded in this run. */
   embedded: number;
   /** Whether an existing index was updated (false: built from scratch). */
   incremental: boolean;
   /** Whether the index file was left as it was (nothing changed). */
   untouched: boolean;
-  /** Why an existing index file was not updated but built again (it failed its checks). */
+  /** Why an existing index file was not updated but built again (it failed its checks, or embeds another text). */
   rebuiltBecause?: string;
   /** Files and folders skipped, by reason (only among the files that were parsed). */
   skipped: Record<FileSkip, number>;
@@ -59,7 +73,7 @@ export interface IndexRepositoryResult {
   indexSeconds: number;
 }
 
-/** A mined function as the index holds it: the function as written (docstring included) is embedded. */
+/** A mined function as the index holds it: the function as written (docstring included) is shown and scored. */
 export function snippetOf(record: CodeRecord): Snippet {
   return {
     path: record.path,
@@ -89,6 +103,7 @@ interface Recorded {
   dim: number;
   factory: string;
   functions: number;
+  embedText: string;
 }
 
 function recorded(file: string): Recorded {
@@ -100,6 +115,7 @@ function recorded(file: string): Recorded {
     dim: header.dim,
     factory: header.factory,
     functions: header.snippets,
+    embedText: header.embedText ?? LEGACY_EMBED_TEXT,
   };
 }
 
@@ -138,6 +154,11 @@ export async function indexRepository(
   }
   if (before && (before.modelId !== embedder.modelId || before.dim !== embedder.dim))
     throw new ModelMismatchError(options.out, before, embedder);
+  const embedText = options.embedText ?? DEFAULT_EMBED_TEXT;
+  if (before && before.embedText !== embedText) {
+    rebuiltBecause = `its vectors embed '${before.embedText}' of each function, this run embeds '${embedText}'`;
+    before = undefined;
+  }
 
   // A file whose [mtime, size] is as recorded is unchanged without reading it; else its content hash decides.
   const hashes = new Map<string, string>();
@@ -160,6 +181,7 @@ export async function indexRepository(
   progress('check', files.length, files.length);
 
   const byFile = new Map<string, Snippet[]>(toParse.map((f) => [f.path, []]));
+  const textsByFile = new Map<string, string[]>(toParse.map((f) => [f.path, []]));
   // Files the miner would not read (huge, binary, minified…) get no hash: a later run looks at them again.
   const unread = new Set<string>();
   const onMineSkip = (reason: FileSkip, path: string) => {
@@ -178,7 +200,10 @@ export async function indexRepository(
       onFile: () => progress('parse', parsed++, toParse.length),
     },
   );
-  for await (const record of records) byFile.get(record.path)!.push(snippetOf(record));
+  for await (const record of records) {
+    byFile.get(record.path)!.push(snippetOf(record));
+    textsByFile.get(record.path)!.push(textToEmbed(recordTexts(record), embedText));
+  }
   progress('parse', toParse.length, toParse.length);
   for (const file of toParse) if (unread.has(file.abs)) hashes.delete(file.path);
   const mined = performance.now();
@@ -201,6 +226,7 @@ export async function indexRepository(
         files: before.hashes.size,
         factory: before.factory,
         modelId: before.modelId,
+        embedText: before.embedText,
         embedded: 0,
         incremental: true,
         untouched: true,
@@ -212,7 +238,8 @@ export async function indexRepository(
     for (const path of [...plan.changed, ...plan.removed]) index.removePath(path);
     const fresh = [...plan.changed, ...plan.added];
     const snippets = fresh.flatMap((path) => byFile.get(path) ?? []);
-    await index.add(snippets, { batchSize: options.batchSize, onProgress: embedProgress });
+    const texts = fresh.flatMap((path) => textsByFile.get(path) ?? []);
+    await index.add(snippets, { batchSize: options.batchSize, onProgress: embedProgress, texts });
     // Unchanged files get their new stamps too, so that a touched file is not read again next time.
     for (const [path, hash] of hashes) index.setFileHash(path, hash, stamps.get(path));
     const after = factoryAfterUpdate(index.factory, index.size, options.factory);
@@ -237,6 +264,8 @@ export async function indexRepository(
 
   const snippets = [...byFile.values()].flat();
   const index = await CodeIndex.build(embedder, snippets, {
+    texts: [...textsByFile.values()].flat(),
+    embedText,
     factory: options.factory,
     batchSize: options.batchSize,
     onProgress: embedProgress,
@@ -266,5 +295,6 @@ function summary(index: CodeIndex) {
     files: index.fileHashes().size,
     factory: index.factory,
     modelId: index.modelId,
+    embedText: index.embedText,
   };
 }

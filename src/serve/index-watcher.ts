@@ -62,6 +62,7 @@ export class IndexWatcher {
         try {
           const result = await indexRepository(this.root, this.embedder, {
             out: this.live.file,
+            embedText: this.live.current.embedText,
             batchSize: this.options.batchSize ?? 8,
           });
           const { plan } = result;

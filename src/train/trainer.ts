@@ -26,6 +26,7 @@ import { distEnvFrom } from '../parallel/env.js';
 import { chooseBackend, ProcessGroup } from '../parallel/process-group.js';
 import { makeDirs, writeFileAtomic } from '../safe-fs.js';
 import { CodeIndex } from '../search/code-index.js';
+import { DEFAULT_EMBED_TEXT, recordTexts, textToEmbed } from '../search/embed-text.js';
 import { snippetOf } from '../search/index-repository.js';
 import { preview, type SearchHit } from '../search/snippet.js';
 import { CheckpointStore, readTrainerState } from './checkpoint-store.js';
@@ -860,12 +861,17 @@ async function searchTestSplit(
   log: (l: string) => void,
 ): Promise<TrainResult['search']> {
   const snippets = records.map(snippetOf);
+  const texts = records.map((r) => textToEmbed(recordTexts(r), DEFAULT_EMBED_TEXT));
   if (snippets.length === 0) {
     log('search: the test split is empty, nothing to index');
     return undefined;
   }
   const t0 = performance.now();
-  const index = await CodeIndex.build(encoder, snippets, modelDir ? { modelSource: modelDir } : {});
+  const index = await CodeIndex.build(encoder, snippets, {
+    texts,
+    embedText: DEFAULT_EMBED_TEXT,
+    ...(modelDir ? { modelSource: modelDir } : {}),
+  });
   const file = join(runDir, 'test-split.index');
   index.save(file);
   log(

@@ -4,10 +4,11 @@
 
 import type { Embedder } from '../../model/embedder.js';
 import { Bm25Index } from '../../search/bm25.js';
+import { DEFAULT_EMBED_TEXT, type EmbedText, textToEmbed } from '../../search/embed-text.js';
 import { DEFAULT_FUSION, type FusionSpec, fuse, type Ranked } from '../../search/fusion.js';
 import { evaluateRankers, type RetrievalScores } from '../corpus-retrieval.js';
 import { firstRelevantRank } from '../metrics.js';
-import type { CorpusFunction, LoadedCorpus } from './corpus-cache.js';
+import type { LoadedCorpus } from './corpus-cache.js';
 import { cachedEmbeddings, embeddingsFile, innerProducts } from './embeddings-cache.js';
 import type { ResolvedQuestion } from './resolve.js';
 
@@ -33,21 +34,13 @@ export interface CorpusReport {
 export interface QuestionsReport {
   model: string | null;
   fusion: FusionSpec;
+  /** What the model embedded of each function (null without a model). */
+  embedText: EmbedText | null;
   corpora: CorpusReport[];
   /** The unweighted mean over the corpora (each language counts the same). */
   macro: Partial<Record<RankerName, QuestionScores>>;
   /** The 1-based rank of each question's best judged answer, per ranker. */
   perQuestion: { id: string; corpus: string; query: string; ranks: Partial<Record<RankerName, number>> }[];
-}
-
-export type EmbedText = 'whole' | 'code' | 'code-doc';
-export const EMBED_TEXTS: readonly EmbedText[] = ['whole', 'code', 'code-doc'];
-
-/** What the model embeds of one function under `embedText` (see QuestionsEvalOptions.embedText). */
-function textToEmbed(f: CorpusFunction, embedText: EmbedText): string {
-  if (embedText === 'whole') return f.code;
-  const bare = f.bare ?? f.code;
-  return embedText === 'code-doc' && f.doc ? `${bare}\n${f.doc}` : bare;
 }
 
 export interface QuestionsEvalOptions {
@@ -59,11 +52,7 @@ export interface QuestionsEvalOptions {
   pool?: number;
   /** Folder of the embeddings cache; none: not cached. */
   cacheDir?: string;
-  /**
-   * What the model embeds of each function: 'whole' (as written, doc comment included), 'code' (without its
-   * doc comment or docstring, as the training pairs hold code) or 'code-doc' (that code, then the docstring's
-   * first paragraph: a cut at the model's length drops the doc, not the code). BM25 always scores the whole.
-   */
+  /** What the model embeds of each function (src/search/embed-text.ts; default: what `secora index` does). */
   embedText?: EmbedText;
   onProgress?: (line: string) => void;
 }
@@ -108,11 +97,13 @@ export async function evaluateQuestions(
   options: QuestionsEvalOptions = {},
 ): Promise<QuestionsReport> {
   const fusion = options.fusion ?? DEFAULT_FUSION;
+  const embedText = options.embedText ?? DEFAULT_EMBED_TEXT;
   const pool = options.pool ?? 50;
   const { embedder } = options;
   const report: QuestionsReport = {
     model: embedder ? (options.modelName ?? embedder.modelId) : null,
     fusion,
+    embedText: embedder ? embedText : null,
     corpora: [],
     macro: {},
     perQuestion: [],
@@ -122,7 +113,6 @@ export async function evaluateQuestions(
     const asked = questions.filter((q) => q.question.corpus === loaded.corpus.name);
     if (asked.length === 0) continue;
     const codes = loaded.functions.map((f) => f.code);
-    const embedText = options.embedText ?? 'whole';
     const texts = loaded.functions.map((f) => textToEmbed(f, embedText));
     const n = codes.length;
     const bm25 = new Bm25Index(codes);
