@@ -1,7 +1,7 @@
 // Padding: the default run's training step on real default-corpus batches (length-bucketed, padded to the
-// longest row of each batch) against the same shapes with every position a real token, alternating batch by
-// batch. Real tokens/s against full-batch tokens/s says how much compute padding costs, i.e. what packing
-// variable-length rows could win at most.
+// longest row of each batch), with padding removed from the compute (the default) and computed padded, against
+// the same shapes with every position a real token, alternating batch by batch; then embedding the batches'
+// code rows both ways. Real tokens/s against full-batch tokens/s says how much compute padding costs.
 //
 //   npx tsc -p bench/encoder.tsconfig.json && node build/bench/bench/padding-bench.js [--steps 12] [--threads 2]
 import { loadavg } from 'node:os';
@@ -20,7 +20,7 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 process.env['SECORA_ADDON'] ??= join(repo, 'build-native', 'Release', 'secora.node');
 process.env['SECORA_CACHE'] ??= join(repo, '.cache', 'secora');
 const { native } = await import('../src/native.js');
-const { Encoder } = await import('../src/model/encoder.js');
+const { Encoder, setPaddingRemoval } = await import('../src/model/encoder.js');
 
 const steps = Number(arg('steps', '12'));
 native().setNumThreads(Number(arg('threads', '2')));
@@ -63,31 +63,60 @@ const full = (t: TokenBatch): TokenBatch => ({
 const step = (a: TokenBatch, b: TokenBatch) =>
   enc.trainStep({ objective: 'pairs', a, b, temperature: 0.05, symmetric: true, lr: 1e-3, maxGradNorm: 1 });
 
+const seconds = async (fn: () => Promise<unknown>) => {
+  const t0 = performance.now();
+  await fn();
+  return (performance.now() - t0) / 1000;
+};
+const embedCode = (t: TokenBatch) => enc.embedTokens(t);
+
+// Per batch, alternating (the order turns each batch): the real batch with padding removal on (the default),
+// the same batch computed padded (removal off), and the same shapes with every position real. Then embedding
+// the batch's code rows, on and off.
+const time = { on: 0, off: 0, full: 0, embedOn: 0, embedOff: 0 };
+const ratios: { train: number[]; embed: number[] } = { train: [], embed: [] };
 let realTokens = 0;
 let allTokens = 0;
-let realSeconds = 0;
-let fullSeconds = 0;
+let codeReal = 0;
 let i = 0;
 for await (const batch of batcher) {
   const a = full(batch.docs);
   const b = full(batch.code);
-  let t0 = performance.now();
-  await step(batch.docs, batch.code);
-  const tr = (performance.now() - t0) / 1000;
-  t0 = performance.now();
-  await step(a, b);
-  const tf = (performance.now() - t0) / 1000;
+  const runs: [keyof typeof time, () => Promise<number>][] = [
+    ['on', () => seconds(() => step(batch.docs, batch.code))],
+    ['off', () => seconds(() => step(batch.docs, batch.code))],
+    ['full', () => seconds(() => step(a, b))],
+  ];
+  const took: Partial<Record<keyof typeof time, number>> = {};
+  for (let k = 0; k < runs.length; k++) {
+    const [name, run] = runs[(k + i) % runs.length]!;
+    setPaddingRemoval(name !== 'off');
+    took[name] = await run();
+  }
+  for (const on of i % 2 === 0 ? [true, false] : [false, true]) {
+    setPaddingRemoval(on);
+    took[on ? 'embedOn' : 'embedOff'] = await seconds(() => embedCode(batch.code));
+  }
+  setPaddingRemoval(true);
   if (i++ === 0) continue; // warm-up
-  realSeconds += tr;
-  fullSeconds += tf;
+  for (const [k, v] of Object.entries(took)) time[k as keyof typeof time] += v!;
+  ratios.train.push(took.off! / took.on!);
+  ratios.embed.push(took.embedOff! / took.embedOn!);
   realTokens += real(batch.docs) + real(batch.code);
+  codeReal += real(batch.code);
   allTokens += a.batchSize * a.seqLen + b.batchSize * b.seqLen;
 }
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+const k = (tokens: number, s: number) => `${(tokens / s / 1e3).toFixed(1)}k`;
 console.log(
   `padding-bench: default run's step, ${steps} real batches (bucketed), bf16, load average ${loadavg()[0]!.toFixed(1)}\n` +
     `padding ${(100 * (1 - realTokens / allTokens)).toFixed(0)} % of the positions computed\n` +
-    `real batches:  ${(realSeconds / steps).toFixed(2)} s/step, ${(realTokens / realSeconds / 1e3).toFixed(1)}k real tokens/s\n` +
-    `same shapes, no padding: ${(fullSeconds / steps).toFixed(2)} s/step, ${(allTokens / fullSeconds / 1e3).toFixed(1)}k tokens/s\n` +
-    `real tokens/s of the real batches / tokens/s of the unpadded ones: ${(realTokens / realSeconds / (allTokens / fullSeconds)).toFixed(2)}`,
+    `real batches, padding removed:  ${(time.on / steps).toFixed(2)} s/step, ${k(realTokens, time.on)} real tokens/s\n` +
+    `real batches, computed padded: ${(time.off / steps).toFixed(2)} s/step, ${k(realTokens, time.off)} real tokens/s\n` +
+    `same shapes, no padding:       ${(time.full / steps).toFixed(2)} s/step, ${k(allTokens, time.full)} tokens/s\n` +
+    `training step, removed against padded: ${median(ratios.train).toFixed(2)}× median (${range(ratios.train)})\n` +
+    `embedding the code rows: removed ${k(codeReal, time.embedOn)} real tokens/s, padded ${k(codeReal, time.embedOff)}; ` +
+    `${median(ratios.embed).toFixed(2)}× median (${range(ratios.embed)})`,
 );
 await enc.dispose();

@@ -1,6 +1,7 @@
 // The addon's one entry point: each part of native/ registers its functions and classes here.
 #include <napi.h>
 
+#include "bert_model.h"
 #include "build_info.h"
 #include "compat.h"
 #include "native_encoder.h"
@@ -18,9 +19,19 @@ static Napi::Value SetDeterministic(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Whether padded batches run unpadded (bert_model.h, Unpadded): process-wide, for the benchmark that measures it.
+static Napi::Value SetPaddingRemoval(const Napi::CallbackInfo& info) {
+  if (info.Length() != 1 || !info[0].IsBoolean()) {
+    throw Napi::TypeError::New(info.Env(), "setPaddingRemoval(on) takes one boolean");
+  }
+  setPaddingRemoval(info[0].As<Napi::Boolean>().Value());
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("abiVersion", Napi::Number::New(env, 3));
   exports.Set("setDeterministic", Napi::Function::New(env, SetDeterministic, "setDeterministic"));
+  exports.Set("setPaddingRemoval", Napi::Function::New(env, SetPaddingRemoval, "setPaddingRemoval"));
   InitBuildInfo(env, exports);
   InitNativeEncoder(env, exports);
   InitNativeProcessGroup(env, exports);

@@ -1,5 +1,6 @@
 #include "bert_model.h"
 
+#include <atomic>
 #include <limits>
 #include <stdexcept>
 
@@ -55,6 +56,16 @@ at::Tensor dropout(const at::Tensor& x, double p, bool training, at::Generator& 
   return x * keep;
 }
 
+namespace {
+std::atomic<bool> removePadding{true};
+}
+void setPaddingRemoval(bool on) { removePadding.store(on); }
+bool paddingRemoval() { return removePadding.load(); }
+
+at::Tensor Unpadded::pad(const at::Tensor& x) const {
+  return at::zeros({rows * seq, x.size(1)}, x.options()).index_copy(0, realRows, x).view({rows, seq, x.size(1)});
+}
+
 BertLayerImpl::BertLayerImpl(const EncoderConfig& c) : c_(c) {
   const int64_t h = c.hiddenSize;
   auto attention = child(*this, "attention");
@@ -72,19 +83,36 @@ BertLayerImpl::BertLayerImpl(const EncoderConfig& c) : c_(c) {
 }
 
 at::Tensor BertLayerImpl::forward(const at::Tensor& x, const at::Tensor& keep, const at::Tensor& bias,
-                                  bool training, at::Generator& gen, bool firstRowOnly) {
-  const int64_t b = x.size(0), s = x.size(1), heads = c_.numAttentionHeads, d = c_.hiddenSize / heads;
+                                  bool training, at::Generator& gen, bool firstRowOnly, const Unpadded* unpadded) {
+  const int64_t heads = c_.numAttentionHeads, d = c_.hiddenSize / heads;
   const double attentionDropout = training ? c_.attentionProbsDropoutProb : 0.0;
   at::Tensor context, residual;
-  if (!firstRowOnly) {
+  if (unpadded) {
+    // Query, key and value for the real tokens only, then laid out [B,S] for attention (zeros at padding:
+    // masked as keys, and their query rows are dropped again right after).
+    const int64_t b = unpadded->rows, s = unpadded->seq;
+    auto weight = at::cat({query_->weight, key_->weight, value_->weight});
+    auto qkv = unpadded->pad(at::linear(x, weight, at::cat({query_->bias, key_->bias, value_->bias})))
+                   .view({b, s, 3, heads, d});
+    auto split = [&](int64_t i) { return qkv.select(2, i).transpose(1, 2); };
+    context = compat::attention(split(0), split(1), split(2), keep, bias, attentionDropout, gen)
+                  .transpose(1, 2)
+                  .reshape({b * s, c_.hiddenSize})
+                  .index_select(0, unpadded->realRows);
+    residual = x;
+  } else if (!firstRowOnly) {
+    const int64_t b = x.size(0), s = x.size(1);
     // Query, key and value as one matmul: x is read (and under autocast cast) once, not three times; the
     // concatenated weight is small next to the activations and autograd splits its gradient back.
     auto weight = at::cat({query_->weight, key_->weight, value_->weight});
     auto qkv = at::linear(x, weight, at::cat({query_->bias, key_->bias, value_->bias})).view({b, s, 3, heads, d});
     auto split = [&](int64_t i) { return qkv.select(2, i).transpose(1, 2); };
-    context = compat::attention(split(0), split(1), split(2), keep, bias, attentionDropout, gen);
+    context = compat::attention(split(0), split(1), split(2), keep, bias, attentionDropout, gen)
+                  .transpose(1, 2)
+                  .reshape({b, s, c_.hiddenSize});
     residual = x;
   } else {
+    const int64_t b = x.size(0), s = x.size(1);
     // Only the first position's output is wanted (CLS pooling): keys and values of every position, the query
     // and everything after the attention for position 0 alone.
     residual = x.narrow(1, 0, 1);
@@ -92,9 +120,10 @@ at::Tensor BertLayerImpl::forward(const at::Tensor& x, const at::Tensor& keep, c
     auto kv = at::linear(x, at::cat({key_->weight, value_->weight}), at::cat({key_->bias, value_->bias}))
                   .view({b, s, 2, heads, d});
     context = compat::attention(q, kv.select(2, 0).transpose(1, 2), kv.select(2, 1).transpose(1, 2), keep, bias,
-                                attentionDropout, gen);
+                                attentionDropout, gen)
+                  .transpose(1, 2)
+                  .reshape({b, 1, c_.hiddenSize});
   }
-  context = context.transpose(1, 2).reshape({b, residual.size(1), c_.hiddenSize});
   auto attended =
       norm(attentionNorm_, dropout(attentionDense_(context), c_.hiddenDropoutProb, training, gen) + residual);
   auto inner = at::gelu(intermediate_(attended));  // exact (erf) GELU, as hidden_act "gelu"
@@ -149,7 +178,16 @@ at::Tensor BertModelImpl::forward(const TokenTensors& batch, bool training, at::
   } else {
     positionIds = at::arange(s, ids.options()).unsqueeze(0).expand_as(ids);
   }
-  auto x = words_(ids) + tokenTypes_(batch.tokenTypeIds) + positions_(positionIds);
+  // A padded batch that is pooled runs unpadded (see Unpadded): its position-wise work shrinks to the real
+  // tokens. The hidden states of padding are then zeros, which pooling never reads.
+  std::optional<Unpadded> unpadded;
+  if (forPooling && batch.padded && ids.is_cpu() && paddingRemoval()) {
+    unpadded = Unpadded{batch.attentionMask.reshape({-1}).nonzero().squeeze(1), ids.size(0), s};
+  }
+  auto embed = [&](const at::Tensor& t) {
+    return unpadded ? t.reshape({-1}).index_select(0, unpadded->realRows) : t;
+  };
+  auto x = words_(embed(ids)) + tokenTypes_(embed(batch.tokenTypeIds)) + positions_(embed(positionIds));
   x = dropout(norm(embeddingNorm_, x), c_.hiddenDropoutProb, training, gen);
   // Keys at padding get the dtype's lowest value before the softmax (HF's extended mask), so no row attends to
   // them. Made once per forward, not per layer, and not at all when no row is padded.
@@ -169,9 +207,15 @@ at::Tensor BertModelImpl::forward(const TokenTensors& batch, bool training, at::
   }
   const bool firstRowOnly = forPooling && c_.pooling != "mean";
   for (size_t i = 0; i < layers_.size(); ++i) {
-    x = layers_[i]->forward(x, keep, bias, training, gen, firstRowOnly && i + 1 == layers_.size());
+    const bool last = i + 1 == layers_.size();
+    if (unpadded && last && firstRowOnly) {
+      // CLS pooling's last layer computes position 0 alone, from the [B,S] layout.
+      x = unpadded->pad(x);
+      unpadded.reset();
+    }
+    x = layers_[i]->forward(x, keep, bias, training, gen, firstRowOnly && last, unpadded ? &*unpadded : nullptr);
   }
-  return x;
+  return unpadded ? unpadded->pad(x) : x;
 }
 
 at::Tensor BertModelImpl::pool(const at::Tensor& hidden, const at::Tensor& attentionMask, bool atLeastFloat) {

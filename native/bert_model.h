@@ -22,13 +22,29 @@ struct TokenTensors {
   }
 };
 
+// A padded batch with its padding taken out of the compute: the real tokens' rows of the flattened [B*S]
+// positions, in order. Every position-wise op (embeddings, Linear, LayerNorm, GELU, dropout) runs on those T
+// rows alone; only attention sees the [B,S] layout, with zeros at the padding (masked keys, unread queries).
+struct Unpadded {
+  at::Tensor realRows;  // int64 [T]: indices into the B*S positions
+  int64_t rows = 0, seq = 0;
+  at::Tensor pad(const at::Tensor& x) const;  // [T,F] -> [B,S,F], zeros at padding
+};
+
+// Whether padded batches that are pooled (embedding, training) run unpadded: on by default, process-wide (a
+// switch for the benchmark that measures it, bench/padding-bench.ts). CPU only: on CUDA finding the real
+// rows (nonzero) would wait for the device.
+void setPaddingRemoval(bool on);
+bool paddingRemoval();
+
 class BertLayerImpl : public torch::nn::Module {
  public:
   explicit BertLayerImpl(const EncoderConfig& c);
   // `keep` [B,1,1,S] bool and `bias` [B*heads,1,S] (0 / lowest) mask padded keys; both undefined: no padding.
   // `firstRowOnly`: the output for position 0 alone, [B,1,H] (what CLS pooling reads of the last layer).
+  // With `unpadded`, x and the result are the real tokens' rows [T,H] (firstRowOnly is not allowed then).
   at::Tensor forward(const at::Tensor& x, const at::Tensor& keep, const at::Tensor& bias, bool training,
-                     at::Generator& gen, bool firstRowOnly = false);
+                     at::Generator& gen, bool firstRowOnly = false, const Unpadded* unpadded = nullptr);
 
  private:
   EncoderConfig c_;
@@ -44,7 +60,8 @@ class BertModelImpl : public torch::nn::Module {
   explicit BertModelImpl(const EncoderConfig& c);
 
   // last_hidden_state [B,S,H]. Dropout is on when `training`, drawn from `gen`. `forPooling`: only what pool()
-  // reads is computed (with CLS pooling the last layer runs for position 0 alone: [B,1,H]).
+  // reads is computed (with CLS pooling the last layer runs for position 0 alone: [B,1,H]; a padded batch on
+  // the CPU runs unpadded, see Unpadded, and its padding positions hold zeros).
   at::Tensor forward(const TokenTensors& batch, bool training, at::Generator& gen, bool forPooling = false);
   // The pooled vector per row [B,E] (not normalized), in the parameters' dtype, or in at least fp32 when
   // `atLeastFloat` (embedding from a bf16/fp16 copy: the mean of many rows is taken in fp32).

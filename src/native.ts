@@ -150,6 +150,8 @@ export interface NativeAddon {
   setNumThreads(n: number): void;
   /** Deterministic kernels, process-wide (libtorch's global switch). */
   setDeterministic(on: boolean): void;
+  /** Padded batches that are pooled run on their real tokens only (default on; CPU): process-wide. */
+  setPaddingRemoval(on: boolean): void;
   getNumThreads(): number;
   NativeEncoder: new (options: NativeEncoderOptions) => NativeEncoder;
   NativeProcessGroup: new (options: NativeProcessGroupOptions) => NativeProcessGroup;

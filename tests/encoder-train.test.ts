@@ -48,7 +48,8 @@ describe('Encoder.trainStep', () => {
     expect(r.accuracy).toBeGreaterThanOrEqual(0);
     expect(r.accuracy).toBeLessThanOrEqual(1);
     expect(r.lossScale).toBeUndefined();
-    // With dropout the two views differ, so the loss is above the no-dropout loss of identical views.
+    // With dropout the two views differ, so the loss is not the no-dropout loss of identical views (higher or
+    // lower depends on the draw: dropout also moves the negatives).
     const noDropout = await Encoder.create(
       tinyConfig({ hiddenDropoutProb: 0, attentionProbsDropoutProb: 0 }),
       {
@@ -57,7 +58,7 @@ describe('Encoder.trainStep', () => {
     );
     const same = await noDropout.computeGradients({ objective: 'simcse', a, temperature: 0.05, lr: 0 });
     expect(same.accuracy).toBe(1);
-    expect(r.loss).toBeGreaterThan(same.loss);
+    expect(Math.abs(r.loss - same.loss)).toBeGreaterThan(1e-3);
     await enc.dispose();
     await noDropout.dispose();
   });

@@ -37,6 +37,14 @@ export function setDeterministic(on: boolean): void {
   native().setDeterministic(on);
 }
 
+/**
+ * Whether padded batches that are pooled (embedding, training) run on their real tokens only: process-wide,
+ * on by default, CPU only. Off gives the padded compute, for the benchmark that measures the difference.
+ */
+export function setPaddingRemoval(on: boolean): void {
+  native().setPaddingRemoval(on);
+}
+
 export interface EncoderOptions {
   /** 'cpu' (default), 'cuda', 'cuda:1'. */
   device?: string;
