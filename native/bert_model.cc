@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "compat.h"
+#include "dropout.h"
 #include "poolers.h"
 
 namespace secora {
@@ -52,8 +53,7 @@ void validateConfig(const EncoderConfig& c) {
 at::Tensor dropout(const at::Tensor& x, double p, bool training, at::Generator& gen) {
   if (!training || p == 0.0) return x;
   // The mask carries the 1/(1-p) scale: one multiplication forward and one backward.
-  auto keep = at::empty_like(x).bernoulli_(1.0 - p, gen).div_(1.0 - p);
-  return x * keep;
+  return x * dropoutMask(x, p, gen);
 }
 
 namespace {

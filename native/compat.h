@@ -7,6 +7,8 @@
 #include <ATen/autocast_mode.h>
 #include <ATen/CPUGeneratorImpl.h>
 
+#include "dropout.h"
+
 #include <cstdlib>
 #include <optional>
 
@@ -68,7 +70,7 @@ inline at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::
   auto scores = bias.defined() ? at::baddbmm(bias.to(q3.scalar_type()), q3, kt, 1.0, scale)
                                : at::baddbmm(at::zeros({1, 1, 1}, q3.options()), q3, kt, 0.0, scale);
   auto probs = at::softmax(scores, -1);
-  if (dropout > 0.0) probs = probs * at::empty_like(probs).bernoulli_(1.0 - dropout, gen).div_(1.0 - dropout);
+  if (dropout > 0.0) probs = probs * dropoutMask(probs, dropout, gen);
   return at::bmm(probs, v.reshape({b * heads, s, d})).view({b, heads, sq, d});
 }
 

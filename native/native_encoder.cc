@@ -3,12 +3,15 @@
 // Promise. One slow call at a time per encoder: a second one while one runs is rejected with a clear error.
 #include "native_encoder.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <functional>
 #include <memory>
 
 #include "compat.h"
 #include "compute_thread.h"
+#include "dropout.h"
 #include "encoder_runtime.h"
 #include "native_process_group.h"
 
@@ -594,10 +597,54 @@ Napi::Value MatmulRate(const Napi::CallbackInfo& info) {
   }
 }
 
+// dropoutMask({ size, p, seed, rounds }): the dropout mask secora draws (native/dropout.h) for `size` fp32 entries
+// from a generator seeded with `seed`, and the seconds per mask of it and of libtorch's bernoulli_ over the
+// same size (the median of `rounds`, alternating), for tests and benchmarks. Runs on the calling thread.
+Napi::Value DropoutMask(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Reader r = asReader(env, info.Length() > 0 ? info[0] : Napi::Object::New(env), "options");
+  const int64_t n = r.integer("size", 1 << 20);
+  const int64_t rounds = r.integer("rounds", 1);
+  const double p = r.number("p", 0.1);
+  if (n < 1 || rounds < 1) throw Napi::RangeError::New(env, "dropoutMask: size and rounds must be >= 1");
+  if (!(p > 0.0 && p < 1.0)) throw Napi::RangeError::New(env, "dropoutMask: p must be in (0, 1)");
+  try {
+    at::NoGradGuard noGrad;
+    auto gen = at::detail::createCPUGenerator(static_cast<uint64_t>(r.integer("seed", 0)));
+    auto like = at::empty({n}, at::kFloat);
+    auto mask = dropoutMask(like, p, gen);
+    std::vector<double> ours, theirs;
+    using clock = std::chrono::steady_clock;
+    for (int64_t i = 0; i < rounds; ++i) {
+      auto t0 = clock::now();
+      dropoutMask(like, p, gen);
+      auto t1 = clock::now();
+      at::empty_like(like).bernoulli_(1.0 - p, gen).div_(1.0 - p);
+      auto t2 = clock::now();
+      ours.push_back(std::chrono::duration<double>(t1 - t0).count());
+      theirs.push_back(std::chrono::duration<double>(t2 - t1).count());
+    }
+    auto median = [](std::vector<double> v) {
+      std::sort(v.begin(), v.end());
+      return v[v.size() / 2];
+    };
+    auto out = Napi::Object::New(env);
+    auto values = Napi::Float32Array::New(env, static_cast<size_t>(n));
+    std::memcpy(values.Data(), mask.data_ptr<float>(), static_cast<size_t>(n) * sizeof(float));
+    out.Set("mask", values);
+    out.Set("seconds", median(ours));
+    out.Set("bernoulliSeconds", median(theirs));
+    return out;
+  } catch (const c10::Error& e) {
+    throw Napi::Error::New(env, std::string("dropoutMask: ") + e.what_without_backtrace());
+  }
+}
+
 }  // namespace
 
 void InitNativeEncoder(Napi::Env env, Napi::Object exports) {
   exports.Set("matmulRate", Napi::Function::New(env, MatmulRate, "matmulRate"));
+  exports.Set("dropoutMask", Napi::Function::New(env, DropoutMask, "dropoutMask"));
   exports.Set("NativeEncoder", NativeEncoder::Define(env));
 }
 

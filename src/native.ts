@@ -164,6 +164,15 @@ export interface NativeAddon {
     device?: string;
     iterations?: number;
   }): number;
+  /**
+   * The dropout mask secora draws (native/dropout.h) for `size` entries from a generator seeded with `seed`,
+   * and the seconds per mask of it and of libtorch's bernoulli_ (median of `rounds`; tests and benchmarks).
+   */
+  dropoutMask(options?: { size?: number; p?: number; seed?: number; rounds?: number }): {
+    mask: Float32Array;
+    seconds: number;
+    bernoulliSeconds: number;
+  };
 }
 
 /** The addon's ABI version this TypeScript expects; native/addon.cc sets the other side. */
