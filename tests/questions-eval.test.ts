@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { evalCommand } from '../src/cli/eval.js';
 import type { CodeRecord } from '../src/data/record.js';
-import { tuneFusion } from '../src/eval/questions/tune-fusion.js';
+import { DEFAULT_FUSION_GRID, tuneFusion } from '../src/eval/questions/tune-fusion.js';
+import { formatFusion } from '../src/search/fusion.js';
 import { HashingEmbedder } from '../src/search/hashing-embedder.js';
 import { FIXTURE_QUESTIONS, writeFixtureCorpus } from './questions-fixtures.js';
 
@@ -112,6 +113,28 @@ describe('secora eval --questions', () => {
     await expect(run([...args, '--embed-text', 'docs'])).rejects.toThrow(
       '--embed-text must be one of whole, code, code-doc, doc-code, got "docs"',
     );
+  });
+
+  it('--fusion-grid ranks the hybrid with every fusion of the grid, each as a single --fusion run would', async () => {
+    const { code, stdout } = await run([...base, '--model', 'hashing:64', '--fusion-grid', '--json']);
+    expect(code).toBe(0);
+    const grid = JSON.parse(stdout);
+    expect(grid.rows.map((r: { fusion: string }) => r.fusion)).toEqual(
+      DEFAULT_FUSION_GRID.map((f) => formatFusion(f)),
+    );
+    for (const fusion of ['rrf:5', 'weighted:0.3']) {
+      const single = JSON.parse(
+        (await run([...base, '--model', 'hashing:64', '--fusion', fusion, '--json'])).stdout,
+      );
+      const row = grid.rows.find((r: { fusion: string }) => r.fusion === fusion);
+      expect(row.mrr).toBeCloseTo(single.macro.hybrid.mrr, 12);
+    }
+    const best = Math.max(...grid.rows.map((r: { mrr: number }) => r.mrr));
+    expect(grid.rows.find((r: { fusion: string }) => r.fusion === grid.best).mrr).toBe(best);
+    const table = await run([...base, '--model', 'hashing:64', '--fusion-grid']);
+    expect(table.stdout).toMatch(/^\| ranking \| fix \| macro MRR \| macro nDCG@10 \|$/m);
+    expect(table.stdout).toContain(`best by macro MRR: ${grid.best}`);
+    await expect(run([...base, '--fusion-grid'])).rejects.toThrow('--fusion-grid needs --model');
   });
 
   it('ranks against a seeded sample that keeps every judged function', async () => {

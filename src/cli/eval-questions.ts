@@ -30,6 +30,9 @@ export const EVAL_QUESTIONS_USAGE = `usage: secora eval --questions FILE [--mode
   --corpus N=DIR     read corpus N from DIR (N=LANG:DIR adds a corpus); repeatable
   --fusion F         the hybrid's fusion: rrf[:K] or weighted[:W] (default ${formatFusion(DEFAULT_FUSION)}, as secora search)
   --pool N           candidates of each ranking fused (default 50)
+  --fusion-grid      rank the hybrid with every fusion of the tuning grid (rrf k 1–200, weighted 0.1–0.9) and
+                     print macro MRR per fusion: tuning on a validation file (questions/validation.jsonl),
+                     never on the test questions
   --embed-text T     what the model embeds of a function (default ${DEFAULT_EMBED_TEXT}, as secora index does): whole
                      (as written, doc comment included) | code (without its doc comment, as training pairs
                      hold it) | code-doc (that code, then the docstring's first paragraph) | doc-code (the
@@ -65,6 +68,7 @@ export const evalQuestionsCommand: CommandMain = async (argv) => {
         max: { type: 'string', default: '1000' },
         queries: { type: 'string', default: 'docstring' },
         'embed-text': { type: 'string', default: DEFAULT_EMBED_TEXT },
+        'fusion-grid': { type: 'boolean', default: false },
       },
     },
     EVAL_QUESTIONS_USAGE,
@@ -151,6 +155,55 @@ export const evalQuestionsCommand: CommandMain = async (argv) => {
   const fusion = values.fusion ? parseFusion(values.fusion) : undefined;
   const embedText = checkEmbedText(values['embed-text'], '--embed-text');
   const model = values.model ? await resolveModel(values.model) : undefined;
+  if (values['fusion-grid']) {
+    if (!model) throw new Error('--fusion-grid needs --model (a model folder, or hashing)');
+    try {
+      const rows: { fusion: string; mrr: number; ndcg10: number; corpora: Record<string, number> }[] = [];
+      let last: Awaited<ReturnType<typeof evaluateQuestions>> | undefined;
+      for (const spec of DEFAULT_FUSION_GRID) {
+        last = await evaluateQuestions(corpora, resolved, {
+          embedder: model.embedder,
+          modelName: model.source,
+          fusion: spec,
+          pool,
+          cacheDir,
+          embedText,
+        });
+        const byCorpus = Object.fromEntries(last.corpora.map((c) => [c.corpus, c.scores.hybrid!.mrr]));
+        rows.push({
+          fusion: formatFusion(spec),
+          mrr: last.macro.hybrid!.mrr,
+          ndcg10: last.macro.hybrid!.ndcg10,
+          corpora: byCorpus,
+        });
+      }
+      const names = last!.corpora.map((c) => c.corpus);
+      const line = (name: string, mrr: number, ndcg: number, per: Record<string, number>) =>
+        `| ${name} | ${names.map((n) => per[n]!.toFixed(4)).join(' | ')} | ${mrr.toFixed(4)} | ${ndcg.toFixed(4)} |`;
+      const alone = (r: 'model' | 'bm25') =>
+        line(
+          r,
+          last!.macro[r]!.mrr,
+          last!.macro[r]!.ndcg10,
+          Object.fromEntries(last!.corpora.map((c) => [c.corpus, c.scores[r]!.mrr])),
+        );
+      const best = rows.reduce((a, b) => (b.mrr > a.mrr ? b : a));
+      emit(
+        { model: model.source, embedText, rows, best: best.fusion },
+        [
+          `| ranking | ${names.join(' | ')} | macro MRR | macro nDCG@10 |`,
+          `| --- | ${names.map(() => '---').join(' | ')} | --- | --- |`,
+          alone('model'),
+          alone('bm25'),
+          ...rows.map((r) => line(r.fusion, r.mrr, r.ndcg10, r.corpora)),
+          `best by macro MRR: ${best.fusion} (the model embeds: ${embedText})`,
+        ].join('\n'),
+      );
+    } finally {
+      await model.close();
+    }
+    return 0;
+  }
   try {
     const report = await evaluateQuestions(corpora, resolved, {
       ...(model ? { embedder: model.embedder, modelName: model.source } : {}),
