@@ -1,7 +1,7 @@
 // secora against the PyTorch peer (bench/peer/peer.py), alternating in one run: a round of secora, then the
 // same round of the peer, many times, so that the load of a shared machine falls on both alike. Prints each
 // side's median tokens/s and the ratio; also the default run's step rate beside the bf16 matmul rate measured
-// in the same process.
+// in the same process, and the dropout mask beside libtorch's.
 //
 //   npx tsc -p bench/encoder.tsconfig.json && node build/bench/bench/peer-bench.js \
 //     [--threads 2] [--precision bf16] [--rounds 8] [--steps 2] [--batch 32] [--seq 128] [--embed-batch 64] \
@@ -191,5 +191,16 @@ if (defaultSteps > 0) {
       `(${Math.min(...rates).toFixed(2)}–${Math.max(...rates).toFixed(2)}), ` +
       `${(100 * median(fractions)).toFixed(0)} % of the matmul rate measured beside it ` +
       `(${(100 * Math.min(...fractions)).toFixed(0)}–${(100 * Math.max(...fractions)).toFixed(0)} %)`,
+  );
+}
+
+// Dropout masks: secora's (native/dropout.h) against libtorch's bernoulli_ for one attention-probability mask of
+// the SimCSE batch (32 rows × 4 heads × 128 × 128), alternating, median of 9.
+{
+  const size = batchSize * config.numAttentionHeads * seqLen * seqLen;
+  const m = addon.dropoutMask({ size, p: 0.1, rounds: 9 });
+  console.log(
+    `dropout mask of ${size} entries: secora ${(m.seconds * 1e3).toFixed(2)} ms, libtorch's bernoulli_ ` +
+      `${(m.bernoulliSeconds * 1e3).toFixed(2)} ms (${(m.bernoulliSeconds / m.seconds).toFixed(1)}×)`,
   );
 }
