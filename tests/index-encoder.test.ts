@@ -67,7 +67,7 @@ async function run(command: (argv: string[]) => Promise<number>, argv: string[])
 describe('CodeIndex with the real Encoder', () => {
   it('indexes with a model folder, searches with the model recorded in the index, refuses another', async () => {
     const built = await run(indexCommand, [repo, '--model', modelA, '--out', out, '-q']);
-    expect(built.stdout).toMatch(/built .*: 2 functions from 1 files \(Flat, model \S+\)/);
+    expect(built.stdout).toMatch(/built .*: 2 functions from 1 files \(Flat, model \S+, embeds doc-code\)/);
     const info = CodeIndex.describe(out);
     expect(info).toMatchObject({ dim: 8, modelSource: modelA, snippets: 2 });
 

@@ -14,10 +14,12 @@ export type EmbedText = 'whole' | 'code' | 'code-doc' | 'doc-code';
 export const EMBED_TEXTS: readonly EmbedText[] = ['whole', 'code', 'code-doc', 'doc-code'];
 
 /**
- * What `secora index` embeds unless told otherwise. An index records the text its vectors embed; one built
- * before this was recorded embeds 'whole'.
+ * What `secora index` embeds unless told otherwise: chosen on the validation questions
+ * (questions/validation.jsonl; bench/RESULTS.md, "What the model embeds of a function"), where it gave the best
+ * model and hybrid. An index records the text its vectors embed; one built before this was recorded embeds
+ * 'whole' and is embedded again by the next `secora index`.
  */
-export const DEFAULT_EMBED_TEXT: EmbedText = 'whole';
+export const DEFAULT_EMBED_TEXT: EmbedText = 'doc-code';
 
 /** What an index without a recorded text embeds (files written before it was recorded). */
 export const LEGACY_EMBED_TEXT: EmbedText = 'whole';
