@@ -68,12 +68,12 @@ export function reciprocalRankFusionScores(scoreLists: readonly ArrayLike<number
 export type FusionSpec = { method: 'rrf'; k: number } | { method: 'weighted'; weight: number };
 
 /**
- * The hybrid's fusion when none is asked for: the best of a grid on the validation split of the default
- * corpus with the default run's model, its queries shortened to a few content words as people type them
- * (`secora eval --tune-fusion … --queries shortened`); bench/RESULTS.md, "The default run on corpus v2",
- * has the grids.
+ * The hybrid's fusion when none is asked for: the best of the tuning grid on the validation questions
+ * (questions/validation.jsonl, never the test questions) with the default run's model embedding doc-code
+ * (`secora eval --questions questions/validation.jsonl --fusion-grid`); bench/RESULTS.md, "What the model embeds
+ * of a function", has the grid.
  */
-export const DEFAULT_FUSION: FusionSpec = { method: 'weighted', weight: 0.6 };
+export const DEFAULT_FUSION: FusionSpec = { method: 'weighted', weight: 0.4 };
 
 export const SEARCH_MODES = ['dense', 'hybrid', 'bm25'] as const;
 export type SearchMode = (typeof SEARCH_MODES)[number];
