@@ -29,7 +29,7 @@ const files: [string, typeof test, Record<string, number>][] = [
   ['validation.jsonl', validation, { 'python-stdlib': 30, 'go-stdlib': 30, jdk: 30 }],
 ];
 
-describe.each(files)('questions/%s', (_file, questions, least) => {
+describe.each(files)('questions/%s', (file, questions, least) => {
   it('has its questions spread over the three corpora, each with judged answers', () => {
     for (const [name, n] of Object.entries(least))
       expect(questions.filter((q) => q.corpus === name).length).toBeGreaterThanOrEqual(n);
@@ -43,7 +43,7 @@ describe.each(files)('questions/%s', (_file, questions, least) => {
       async () => {
         const asked = questions.filter((q) => q.corpus === corpus.name);
         const paths = [...new Set(asked.flatMap((q) => q.answers.map((a) => a.path)))];
-        const dir = join(root, `${_file}-${corpus.name}`);
+        const dir = join(root, `${file}-${corpus.name}`);
         if (corpus.zip) {
           execFileSync('unzip', ['-q', '-o', corpus.zip.file, ...paths, '-d', dir]);
         } else {
@@ -53,7 +53,7 @@ describe.each(files)('questions/%s', (_file, questions, least) => {
           }
         }
         const { zip: _zip, debianPackage: _pkg, ...rest } = corpus;
-        const loaded = await loadCorpus({ ...rest, dir }, join(root, `cache-${_file}`));
+        const loaded = await loadCorpus({ ...rest, dir }, join(root, `cache-${file}`));
         const resolved = resolveQuestions(asked, new Map([[corpus.name, loaded.functions]]));
         expect(resolved.every((r) => r.judgments.size === r.question.answers.length)).toBe(true);
       },
