@@ -15,6 +15,7 @@ import { indexRepository } from '../src/search/index-repository.js';
 import { resolveModel } from '../src/search/resolve-model.js';
 import { percentiles } from '../src/serve/latency-stats.js';
 import { arg } from './args.js';
+import { QUERIES } from './serve-queries.js';
 
 // Debian's OpenBLAS (under faiss) can hang in its fork handler when this process spawns the server after
 // indexing; with one BLAS thread there is nothing to join. Set before faiss loads (on first use).
@@ -29,42 +30,6 @@ const maxRequests = Number(arg('requests', '300'));
 const maxSeconds = Number(arg('seconds', '20'));
 const rounds = Number(arg('rounds', '2'));
 const packageRoot = resolve(import.meta.dirname, '../../..');
-
-// Questions a developer asks of a standard library: each names what the code does, not an identifier.
-const QUERIES = [
-  'read a file and return its lines',
-  'parse an http response status line',
-  'encode bytes as base64',
-  'compute the md5 hash of a file',
-  'split a path into directory and file name',
-  'create a temporary directory',
-  'send an email over smtp',
-  'parse a date in iso format',
-  'join url components',
-  'escape html special characters',
-  'compress data with gzip',
-  'read a csv file into rows',
-  'serialize an object to json',
-  'find all files matching a pattern',
-  'copy a file with its permissions',
-  'start a thread and wait for it',
-  'format a number with thousands separators',
-  'decode a quoted printable string',
-  'open a socket connection to a host',
-  'sort a list of dictionaries by key',
-  'check whether a string is a valid identifier',
-  'walk a directory tree',
-  'convert a timestamp to local time',
-  'retry a function call after an exception',
-  'parse command line arguments',
-  'calculate the median of a list of numbers',
-  'remove leading whitespace from every line',
-  'generate a random password',
-  'read a configuration file with sections',
-  'wrap text to a given width',
-  'unpack a tar archive',
-  'get the size of a file in bytes',
-];
 
 async function ensureIndex(): Promise<void> {
   if (existsSync(indexFile)) return;

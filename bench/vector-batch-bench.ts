@@ -10,27 +10,9 @@ import { CodeIndex } from '../src/search/code-index.js';
 import { resolveModel } from '../src/search/resolve-model.js';
 import { percentiles } from '../src/serve/latency-stats.js';
 import { arg } from './args.js';
+import { QUERIES } from './serve-queries.js';
 
 process.env['OPENBLAS_NUM_THREADS'] ??= '1';
-
-const QUERIES = [
-  'read a file and return its lines',
-  'parse an http response status line',
-  'encode bytes as base64',
-  'compute the md5 hash of a file',
-  'split a path into directory and file name',
-  'create a temporary directory',
-  'send an email over smtp',
-  'parse a date in iso format',
-  'join url components',
-  'escape html special characters',
-  'compress data with gzip',
-  'read a csv file into rows',
-  'serialize an object to json',
-  'find all files matching a pattern',
-  'copy a file with its permissions',
-  'start a thread and wait for it',
-];
 
 const n = Number(arg('queries', '16'));
 const rounds = Number(arg('rounds', '5'));
