@@ -83,18 +83,18 @@ export function fusionFor(method: 'rrf' | 'weighted'): FusionSpec {
   return method === 'rrf' ? { method, k: 60 } : { method, weight: 0.5 };
 }
 
-/** Which snippets a search keeps: a language name, or any predicate. */
 /** faiss's distance_compute_blas_threshold (1.7.x): from this many queries a flat search is one sgemm. */
 const FAISS_BLAS_THRESHOLD = 20;
 
 /** The texts the model embeds: `texts` (one per snippet) when given, else each snippet's code. */
-function textsOf(snippets: readonly Snippet[], texts: readonly string[] | undefined): string[] {
+function textsOf(snippets: readonly Snippet[], texts: readonly string[] | undefined): readonly string[] {
   if (texts === undefined) return snippets.map((s) => s.code);
   if (texts.length !== snippets.length)
     throw new RangeError(`${texts.length} texts to embed for ${snippets.length} snippets`);
-  return [...texts];
+  return texts;
 }
 
+/** Which snippets a search keeps: a language name, or any predicate. */
 export type SnippetFilter = string | ((snippet: Snippet) => boolean);
 
 function keeps(filter: SnippetFilter | undefined, s: Snippet): boolean {

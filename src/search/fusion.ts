@@ -80,8 +80,8 @@ export type SearchMode = (typeof SEARCH_MODES)[number];
 
 /**
  * What `secora search`, `secora serve` and the MCP tools rank by when no mode is asked for: the best of the
- * three on the real questions (bench/RESULTS.md, "The default run on corpus v2"). With the default run's
- * model the hybrid wins there (macro MRR 0.427 against BM25's 0.404 and the model's 0.334); rerun
+ * three on the real questions (bench/RESULTS.md, "The default run again"). With the default run's model the
+ * hybrid wins there (macro MRR 0.503 against the model's 0.416 and BM25's 0.404); rerun
  * `secora eval --questions` with a new model and change this when another mode wins.
  */
 export const DEFAULT_SEARCH_MODE: SearchMode = 'hybrid';

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import { MINER_VERSION, mineFunctions } from '../../data/miner/mine.js';
 import { emptyReport, formatReport } from '../../data/miner/report.js';
+import { recordTexts } from '../../search/embed-text.js';
 import { debianVersion, missingSourcesHint, type QuestionCorpus } from './corpora.js';
 
 /** One mined function, as the index holds it. */
@@ -97,9 +98,7 @@ export async function loadCorpus(
       name: r.funcName,
       startLine: r.startLine ?? 0,
       endLine: r.endLine ?? 0,
-      code: r.originalString ?? r.code,
-      ...(r.originalString !== undefined && r.originalString !== r.code ? { bare: r.code } : {}),
-      ...(r.docstring ? { doc: r.docstring } : {}),
+      ...recordTexts(r),
     });
   }
   if (functions.length === 0)
