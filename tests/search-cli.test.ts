@@ -8,6 +8,7 @@ import { Encoder } from '../src/model/encoder.js';
 import { CodeIndex } from '../src/search/code-index.js';
 import { planReindex } from '../src/search/reindex-plan.js';
 import { chooseTrainedModel, resolveModel } from '../src/search/resolve-model.js';
+import { runCommand } from './cli-run.js';
 import { tinyConfig, wordTokenizer } from './encoder-helpers.js';
 import { SNIPPETS } from './search-fixtures.js';
 
@@ -257,26 +258,16 @@ describe('secora search: the default mode without the model', () => {
       index.save(file);
       await encoder.dispose();
       rmSync(modelDir, { recursive: true, force: true });
-      let stderr = '';
-      const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-        stderr += String(chunk);
-        return true;
-      });
-      let result: { code: number; stdout: string };
-      try {
-        result = await run(searchCommand, [
-          'parse http response status',
-          '--index',
-          file,
-          '--json',
-          '-k',
-          '3',
-        ]);
-      } finally {
-        spy.mockRestore();
-      }
+      const result = await runCommand(searchCommand, [
+        'parse http response status',
+        '--index',
+        file,
+        '--json',
+        '-k',
+        '3',
+      ]);
       expect(result.code).toBe(0);
-      expect(stderr).toMatch(/the index's model \(.*model\) is not there, so BM25 alone ranks/);
+      expect(result.stderr).toMatch(/the index's model \(.*model\) is not there, so BM25 alone ranks/);
       const hits = JSON.parse(result.stdout) as { name: string; score: number }[];
       const bm25 = await CodeIndex.load(file, null).search('parse http response status', {
         k: 3,
