@@ -65,10 +65,20 @@ inline at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::
   auto q3 = q.reshape({b * heads, sq, d});
   auto kt = k.reshape({b * heads, s, d}).transpose(1, 2);
   // The 1/sqrt(d) scale and the padding mask ride in the batched GEMM (alpha, and beta = 1 over the
-  // broadcast bias); with no padding beta = 0 ignores the input entirely.
+  // broadcast bias); with no padding beta = 0, where the GEMM does not read its output.
+  // Small products are the exception: libtorch 1.13's own loop for them (d * sq * s < 400) computes
+  // 0 * out + alpha * acc over the output's uninitialized memory, so a NaN left there by an earlier tensor came
+  // through (seen with CLS pooling on short queries, where sq = 1). Those get bmm and an in-place scale; the
+  // bound keeps a wide margin over libtorch's, and the scale's extra pass costs nothing at that size.
   const double scale = 1.0 / std::sqrt(static_cast<double>(d));
-  auto scores = bias.defined() ? at::baddbmm(bias.to(q3.scalar_type()), q3, kt, 1.0, scale)
-                               : at::baddbmm(at::zeros({1, 1, 1}, q3.options()), q3, kt, 0.0, scale);
+  at::Tensor scores;
+  if (bias.defined()) {
+    scores = at::baddbmm(bias.to(q3.scalar_type()), q3, kt, 1.0, scale);
+  } else if (sq * s * d < 4096) {
+    scores = at::bmm(q3, kt).mul_(scale);  // bmm keeps its inputs for backward, not its output
+  } else {
+    scores = at::baddbmm(at::zeros({1, 1, 1}, q3.options()), q3, kt, 0.0, scale);
+  }
   auto probs = at::softmax(scores, -1);
   if (dropout > 0.0) probs = probs * dropoutMask(probs, dropout, gen);
   return at::bmm(probs, v.reshape({b * heads, s, d})).view({b, heads, sq, d});

@@ -152,6 +152,8 @@ export interface NativeAddon {
   setDeterministic(on: boolean): void;
   /** Padded batches that are pooled run on their real tokens only (default on; CPU): process-wide. */
   setPaddingRemoval(on: boolean): void;
+  /** Every new CPU tensor filled with a NaN pattern (c10's junk fill), process-wide: reads of unwritten memory show. */
+  setJunkFill(on: boolean): void;
   getNumThreads(): number;
   NativeEncoder: new (options: NativeEncoderOptions) => NativeEncoder;
   NativeProcessGroup: new (options: NativeProcessGroupOptions) => NativeProcessGroup;
@@ -176,7 +178,7 @@ export interface NativeAddon {
 }
 
 /** The addon's ABI version this TypeScript expects; native/addon.cc sets the other side. */
-export const EXPECTED_ABI_VERSION = 3;
+export const EXPECTED_ABI_VERSION = 4;
 
 export { packageRoot };
 

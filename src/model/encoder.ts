@@ -45,6 +45,15 @@ export function setPaddingRemoval(on: boolean): void {
   native().setPaddingRemoval(on);
 }
 
+/**
+ * Every new CPU tensor filled with a NaN pattern (libtorch's junk fill), process-wide, off by default: a kernel
+ * that reads memory nobody wrote then gives NaN every time instead of now and then. For tests and debugging
+ * (`SECORA_JUNK_FILL=1` turns it on when the addon loads); every allocation costs one more write.
+ */
+export function setJunkFill(on: boolean): void {
+  native().setJunkFill(on);
+}
+
 export interface EncoderOptions {
   /** 'cpu' (default), 'cuda', 'cuda:1'. */
   device?: string;
