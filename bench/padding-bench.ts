@@ -7,14 +7,9 @@
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Batcher, DEFAULT_BUCKET_POOL } from '../src/data/batcher/batcher.js';
-import { openDataSource } from '../src/data/data-source.js';
-import { defaultCorpus } from '../src/data/miner/default-corpus.js';
 import type { TokenBatch } from '../src/data/token-batch.js';
-import { CodeTokenizer } from '../src/data/tokenizer/code-tokenizer.js';
-import { trainingTexts } from '../src/data/tokenizer/training-texts.js';
-import { defaultEncoderConfig } from '../src/model/config.js';
 import { arg } from './args.js';
+import { defaultRunBatches, median, range, realTokens as real, seconds } from './default-batches.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 process.env['SECORA_ADDON'] ??= join(repo, 'build-native', 'Release', 'secora.node');
@@ -25,34 +20,9 @@ const { Encoder, setPaddingRemoval } = await import('../src/model/encoder.js');
 const steps = Number(arg('steps', '12'));
 native().setNumThreads(Number(arg('threads', '2')));
 
-const corpus = await defaultCorpus({ log: () => {} });
-const train = () => openDataSource({ format: 'codesearchnet', path: corpus.dir, split: 'train' });
-const tokenizer = await CodeTokenizer.train(trainingTexts(train().records(), 20000), {
-  modelType: 'roberta',
-  vocabSize: 16384,
-});
-// configs/default.yml: 2 layers, mean pooling, pairs of ≤ 64 query and ≤ 128 code tokens, batch 64, bf16.
-const config = defaultEncoderConfig({
-  numHiddenLayers: 2,
-  pooling: 'mean',
-  maxPositionEmbeddings: 130,
-  vocabSize: tokenizer.vocabSize,
-  padTokenId: tokenizer.special.pad,
-});
+const { config, batcher } = await defaultRunBatches(steps + 1);
 const enc = await Encoder.create(config, { seed: 1, precision: 'bf16' });
-const batcher = await Batcher.open({
-  source: train(),
-  tokenizer,
-  batchSize: 64,
-  mode: 'pairs',
-  maxDocLength: 64,
-  maxCodeLength: 128,
-  seed: 42,
-  bucketPool: DEFAULT_BUCKET_POOL,
-  maxSteps: steps + 1,
-});
 
-const real = (t: TokenBatch) => t.attentionMask.reduce((s, v) => s + v, 0);
 /** The same shape with every position a real token (ids kept, padding replaced by a real id). */
 const full = (t: TokenBatch): TokenBatch => ({
   batchSize: t.batchSize,
@@ -63,11 +33,6 @@ const full = (t: TokenBatch): TokenBatch => ({
 const step = (a: TokenBatch, b: TokenBatch) =>
   enc.trainStep({ objective: 'pairs', a, b, temperature: 0.05, symmetric: true, lr: 1e-3, maxGradNorm: 1 });
 
-const seconds = async (fn: () => Promise<unknown>) => {
-  const t0 = performance.now();
-  await fn();
-  return (performance.now() - t0) / 1000;
-};
 const embedCode = (t: TokenBatch) => enc.embedTokens(t);
 
 // Per batch, alternating (the order turns each batch): the real batch with padding removal on (the default),
@@ -106,8 +71,6 @@ for await (const batch of batcher) {
   codeReal += real(batch.code);
   allTokens += a.batchSize * a.seqLen + b.batchSize * b.seqLen;
 }
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
-const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
 const k = (tokens: number, s: number) => `${(tokens / s / 1e3).toFixed(1)}k`;
 console.log(
   `padding-bench: default run's step, ${steps} real batches (bucketed), bf16, load average ${loadavg()[0]!.toFixed(1)}\n` +

@@ -154,6 +154,18 @@ export interface NativeAddon {
   setPaddingRemoval(on: boolean): void;
   /** Every new CPU tensor filled with a NaN pattern (c10's junk fill), process-wide: reads of unwritten memory show. */
   setJunkFill(on: boolean): void;
+  /**
+   * The cache of large CPU blocks (native/cpu_allocator.h), process-wide: the most bytes it keeps free for
+   * reuse; 0 turns it off. Set at load from SECORA_CPU_CACHE_MB (default 1024 MiB).
+   */
+  setCpuCacheLimit(bytes: number): void;
+  cpuCacheStats(): {
+    hits: number;
+    misses: number;
+    cachedBytes: number;
+    liveBytes: number;
+    limitBytes: number;
+  };
   getNumThreads(): number;
   NativeEncoder: new (options: NativeEncoderOptions) => NativeEncoder;
   NativeProcessGroup: new (options: NativeProcessGroupOptions) => NativeProcessGroup;
