@@ -26,6 +26,22 @@ at::Tensor norm(torch::nn::LayerNorm& ln, const at::Tensor& x) {
                         o.eps())
       .to(at::kBFloat16);
 }
+
+// x W^T + b. For the bf16 embedding copy on libtorch 1.13's CPU, linear's addmm copies the bias into its
+// output and has oneDNN accumulate onto it, which costs more than the product alone and an in-place add
+// (8192 x 256 -> 768: 10.4 against 8.7 ms; embedding 1.04-1.05x faster end to end, bench/RESULTS.md). Under
+// autocast (training) the same change was slower (0.93x), so linear stays there, and everywhere else.
+at::Tensor dense(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+#if TORCH_VERSION_MAJOR < 2
+  if (x.is_cpu() && x.scalar_type() == at::kBFloat16) {
+    auto sizes = x.sizes().vec();
+    sizes.back() = w.size(0);
+    return at::mm(x.reshape({-1, x.size(-1)}), w.t()).add_(b).view(sizes);
+  }
+#endif
+  return at::linear(x, w, b);
+}
+at::Tensor dense(torch::nn::Linear& layer, const at::Tensor& x) { return dense(x, layer->weight, layer->bias); }
 }  // namespace
 
 // Users' configs are validated once, in TypeScript (validateEncoderConfig in src/model/config.ts, with messages
@@ -92,9 +108,10 @@ at::Tensor BertLayerImpl::forward(const at::Tensor& x, const at::Tensor& keep, c
     // masked as keys, and their query rows are dropped again right after).
     const int64_t b = unpadded->rows, s = unpadded->seq;
     auto weight = at::cat({query_->weight, key_->weight, value_->weight});
-    auto qkv = unpadded->pad(at::linear(x, weight, at::cat({query_->bias, key_->bias, value_->bias})))
-                   .view({b, s, 3, heads, d});
-    auto split = [&](int64_t i) { return qkv.select(2, i).transpose(1, 2); };
+    auto qkv = unpadded->pad(dense(x, weight, at::cat({query_->bias, key_->bias, value_->bias})))
+                   .view({b, s, 3, heads, d})
+                   .unbind(2);
+    auto split = [&](int64_t i) { return qkv[i].transpose(1, 2); };
     context = compat::attention(split(0), split(1), split(2), keep, bias, attentionDropout, gen)
                   .transpose(1, 2)
                   .reshape({b * s, c_.hiddenSize})
@@ -105,8 +122,12 @@ at::Tensor BertLayerImpl::forward(const at::Tensor& x, const at::Tensor& keep, c
     // Query, key and value as one matmul: x is read (and under autocast cast) once, not three times; the
     // concatenated weight is small next to the activations and autograd splits its gradient back.
     auto weight = at::cat({query_->weight, key_->weight, value_->weight});
-    auto qkv = at::linear(x, weight, at::cat({query_->bias, key_->bias, value_->bias})).view({b, s, 3, heads, d});
-    auto split = [&](int64_t i) { return qkv.select(2, i).transpose(1, 2); };
+    // unbind, not three selects: its backward stacks the three gradients in one pass, where each select's
+    // wrote a zero tensor of all three and autograd then summed them.
+    auto qkv = dense(x, weight, at::cat({query_->bias, key_->bias, value_->bias}))
+                   .view({b, s, 3, heads, d})
+                   .unbind(2);
+    auto split = [&](int64_t i) { return qkv[i].transpose(1, 2); };
     context = compat::attention(split(0), split(1), split(2), keep, bias, attentionDropout, gen)
                   .transpose(1, 2)
                   .reshape({b, s, c_.hiddenSize});
@@ -116,18 +137,19 @@ at::Tensor BertLayerImpl::forward(const at::Tensor& x, const at::Tensor& keep, c
     // Only the first position's output is wanted (CLS pooling): keys and values of every position, the query
     // and everything after the attention for position 0 alone.
     residual = x.narrow(1, 0, 1);
-    auto q = query_(residual).view({b, 1, heads, d}).transpose(1, 2);
-    auto kv = at::linear(x, at::cat({key_->weight, value_->weight}), at::cat({key_->bias, value_->bias}))
-                  .view({b, s, 2, heads, d});
-    context = compat::attention(q, kv.select(2, 0).transpose(1, 2), kv.select(2, 1).transpose(1, 2), keep, bias,
+    auto q = dense(query_, residual).view({b, 1, heads, d}).transpose(1, 2);
+    auto kv = dense(x, at::cat({key_->weight, value_->weight}), at::cat({key_->bias, value_->bias}))
+                  .view({b, s, 2, heads, d})
+                  .unbind(2);
+    context = compat::attention(q, kv[0].transpose(1, 2), kv[1].transpose(1, 2), keep, bias,
                                 attentionDropout, gen)
                   .transpose(1, 2)
                   .reshape({b, 1, c_.hiddenSize});
   }
   auto attended =
-      norm(attentionNorm_, dropout(attentionDense_(context), c_.hiddenDropoutProb, training, gen) + residual);
-  auto inner = at::gelu(intermediate_(attended));  // exact (erf) GELU, as hidden_act "gelu"
-  return norm(outputNorm_, dropout(output_(inner), c_.hiddenDropoutProb, training, gen) + attended);
+      norm(attentionNorm_, dropout(dense(attentionDense_, context), c_.hiddenDropoutProb, training, gen) + residual);
+  auto inner = at::gelu(dense(intermediate_, attended));  // exact (erf) GELU, as hidden_act "gelu"
+  return norm(outputNorm_, dropout(dense(output_, inner), c_.hiddenDropoutProb, training, gen) + attended);
 }
 
 BertModelImpl::BertModelImpl(const EncoderConfig& c) : c_(c) {
