@@ -45,10 +45,6 @@ class CachingCpuAllocator final : public c10::Allocator {
     limit_ = bytes;
     if (limit_ == 0) freeCachedLocked();
   }
-  void empty() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    freeCachedLocked();
-  }
   CpuCacheStats stats() {
     std::lock_guard<std::mutex> lock(mutex_);
     CpuCacheStats s = stats_;
@@ -143,8 +139,6 @@ void installCpuCache(uint64_t limitBytes) {
   a.setLimit(limitBytes);
   std::call_once(installed, [&] { c10::SetCPUAllocator(&a, /*priority=*/1); });
 }
-
-void emptyCpuCache() { CachingCpuAllocator::instance().empty(); }
 
 CpuCacheStats cpuCacheStats() { return CachingCpuAllocator::instance().stats(); }
 

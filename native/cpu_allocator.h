@@ -21,8 +21,6 @@ struct CpuCacheStats {
 // Installs the allocator as libtorch's CPU allocator (once; later calls only change the settings).
 // `limitBytes` 0 turns caching off: large blocks are then freed at once, as libtorch's own allocator does.
 void installCpuCache(uint64_t limitBytes);
-// Frees every cached block (tensors in use are not touched).
-void emptyCpuCache();
 CpuCacheStats cpuCacheStats();
 // Whether blocks handed out (fresh or reused) are filled with libtorch's junk pattern (setJunkFill).
 void setCpuCacheJunkFill(bool on);
