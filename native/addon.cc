@@ -103,11 +103,11 @@ static uint64_t cpuCacheLimitFromEnv() {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   try {
     installCpuCache(cpuCacheLimitFromEnv());
+    if (const char* junk = std::getenv("SECORA_JUNK_FILL"); junk != nullptr && std::strcmp(junk, "1") == 0) {
+      setJunkFill(true);
+    }
   } catch (const std::exception& e) {
     throw Napi::Error::New(env, e.what());
-  }
-  if (const char* junk = std::getenv("SECORA_JUNK_FILL"); junk != nullptr && std::strcmp(junk, "1") == 0) {
-    setJunkFill(true);
   }
   exports.Set("abiVersion", Napi::Number::New(env, 4));
   exports.Set("setDeterministic", Napi::Function::New(env, SetDeterministic, "setDeterministic"));

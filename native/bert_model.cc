@@ -30,10 +30,13 @@ at::Tensor norm(torch::nn::LayerNorm& ln, const at::Tensor& x) {
 // x W^T + b. For the bf16 embedding copy on libtorch 1.13's CPU, linear's addmm copies the bias into its
 // output and has oneDNN accumulate onto it, which costs more than the product alone and an in-place add
 // (8192 x 256 -> 768: 10.4 against 8.7 ms; embedding 1.04-1.05x faster end to end, bench/RESULTS.md). Under
-// autocast (training) the same change was slower (0.93x), so linear stays there, and everywhere else.
+// autocast (training, where some inputs are bf16 too) the same change was slower (0.93x), so linear stays
+// there, and everywhere else. (The layers used to run as torch::nn::Linear modules, whose C++ forward in 1.13
+// is matmul and a separate `+= bias` for 3-D inputs: linear's fused bias made the training step 1.05x faster
+// and moves its results in the last bits.)
 at::Tensor dense(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
 #if TORCH_VERSION_MAJOR < 2
-  if (x.is_cpu() && x.scalar_type() == at::kBFloat16) {
+  if (x.is_cpu() && x.scalar_type() == at::kBFloat16 && !at::autocast::is_cpu_enabled()) {
     auto sizes = x.sizes().vec();
     sizes.back() = w.size(0);
     return at::mm(x.reshape({-1, x.size(-1)}), w.t()).add_(b).view(sizes);

@@ -68,7 +68,8 @@ inline at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::
   // broadcast bias); with no padding beta = 0, where the GEMM does not read its output.
   // Small products are the exception: libtorch 1.13's own loop for them (d * sq * s < 400) computes
   // 0 * out + alpha * acc over the output's uninitialized memory, so a NaN left there by an earlier tensor came
-  // through (seen with CLS pooling on short queries, where sq = 1). Those get bmm and an in-place scale; the
+  // through (a test's tiny model saw it once; at d = 64, CLS pooling reaches it for texts of up to 6 tokens, where
+  // sq = 1). tests/junk-fill.test.ts makes such reads show every time. Those get bmm and an in-place scale; the
   // bound keeps a wide margin over libtorch's, and the scale's extra pass costs nothing at that size.
   const double scale = 1.0 / std::sqrt(static_cast<double>(d));
   at::Tensor scores;

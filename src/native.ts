@@ -199,7 +199,13 @@ export function addonPath(env: NodeJS.ProcessEnv = process.env): string {
   return env['SECORA_ADDON'] ?? join(packageRoot, 'build-native', 'Release', 'secora.node');
 }
 
-export type AddonFailure = 'not-built' | 'libtorch-missing' | 'library-missing' | 'abi-mismatch' | 'unknown';
+export type AddonFailure =
+  | 'not-built'
+  | 'libtorch-missing'
+  | 'library-missing'
+  | 'abi-mismatch'
+  | 'bad-setting'
+  | 'unknown';
 
 /** Raised when the addon cannot be loaded; `reason` classifies the cause and `fix` is the command to run. */
 export class NativeLoadError extends Error {
@@ -240,6 +246,17 @@ export function explainLoadFailure(path: string, error: unknown): NativeLoadErro
       `secora's native addon needs ${lib}, which is not installed. Run the set-up again: ${SETUP}`,
       'library-missing',
       SETUP,
+      path,
+      { cause: error },
+    );
+  }
+  // The addon refused one of its environment variables (SECORA_CPU_CACHE_MB, …): the message names it.
+  const setting = /^(SECORA_[A-Z_]+) must be .*/.exec(text);
+  if (setting) {
+    return new NativeLoadError(
+      `secora's native addon cannot start: ${setting[0]}. Fix or unset ${setting[1]}.`,
+      'bad-setting',
+      `unset ${setting[1]}`,
       path,
       { cause: error },
     );

@@ -56,6 +56,19 @@ describe('native addon loader', () => {
     expect(error.message).toContain('rm -rf build-native && npm run build:native');
   });
 
+  it('names the environment variable the addon refused', () => {
+    // The real addon, loaded in a child with a bad SECORA_CPU_CACHE_MB: its own error, then our explanation of it.
+    const script = `try { require(${JSON.stringify(addonPath())}); } catch (e) { process.stdout.write(e.message); }`;
+    const message = execFileSync(process.execPath, ['-e', script], {
+      env: { ...process.env, SECORA_CPU_CACHE_MB: 'lots' },
+      encoding: 'utf8',
+    });
+    expect(message).toBe("SECORA_CPU_CACHE_MB must be a number of MiB >= 0, got 'lots'");
+    const explained = explainLoadFailure('/x/secora.node', new Error(message));
+    expect(explained.reason).toBe('bad-setting');
+    expect(explained.message).toContain("got 'lots'. Fix or unset SECORA_CPU_CACHE_MB.");
+  });
+
   it('classifies the messages Node and dlopen give', () => {
     const nodeAbi = new Error(
       "The module '/x/secora.node' was compiled against a different Node.js version using NODE_MODULE_VERSION 108. This version of Node.js requires NODE_MODULE_VERSION 115.",
