@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TokenBatch } from '../src/data/token-batch.js';
 import { arg } from './args.js';
-import { defaultRunBatches, median, range, seconds } from './default-batches.js';
+import { DEFAULT_STEP, defaultRunBatches, median, range, seconds } from './default-batches.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 process.env['SECORA_ADDON'] ??= join(repo, 'build-native', 'Release', 'secora.node');
@@ -30,15 +30,7 @@ const all: { docs: TokenBatch; code: TokenBatch }[] = [];
 for await (const b of batcher) all.push({ docs: b.docs, code: b.code });
 
 const step = (b: { docs: TokenBatch; code: TokenBatch }) =>
-  enc.trainStep({
-    objective: 'pairs',
-    a: b.docs,
-    b: b.code,
-    temperature: 0.05,
-    symmetric: true,
-    lr: 1e-3,
-    maxGradNorm: 1,
-  });
+  enc.trainStep({ ...DEFAULT_STEP, a: b.docs, b: b.code });
 const faults = () => process.resourceUsage().minorPageFault;
 
 type Mode = 'on' | 'off';

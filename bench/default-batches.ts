@@ -44,6 +44,15 @@ export async function defaultRunBatches(count: number): Promise<DefaultRunBatche
   return { config, batcher };
 }
 
+/** The default run's step settings as the benchmarks time it: pairs, symmetric InfoNCE, clipping at 1.0. */
+export const DEFAULT_STEP = {
+  objective: 'pairs',
+  temperature: 0.05,
+  symmetric: true,
+  lr: 1e-3,
+  maxGradNorm: 1,
+} as const;
+
 /** The number of real tokens (attention mask 1) of a batch. */
 export const realTokens = (t: TokenBatch) => t.attentionMask.reduce((s, v) => s + v, 0);
 

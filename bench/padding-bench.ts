@@ -9,7 +9,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TokenBatch } from '../src/data/token-batch.js';
 import { arg } from './args.js';
-import { defaultRunBatches, median, range, realTokens as real, seconds } from './default-batches.js';
+import {
+  DEFAULT_STEP,
+  defaultRunBatches,
+  median,
+  range,
+  realTokens as real,
+  seconds,
+} from './default-batches.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 process.env['SECORA_ADDON'] ??= join(repo, 'build-native', 'Release', 'secora.node');
@@ -30,8 +37,7 @@ const full = (t: TokenBatch): TokenBatch => ({
   inputIds: t.inputIds.map((id, i) => (t.attentionMask[i] ? id : 5)),
   attentionMask: new Uint8Array(t.attentionMask.length).fill(1),
 });
-const step = (a: TokenBatch, b: TokenBatch) =>
-  enc.trainStep({ objective: 'pairs', a, b, temperature: 0.05, symmetric: true, lr: 1e-3, maxGradNorm: 1 });
+const step = (a: TokenBatch, b: TokenBatch) => enc.trainStep({ ...DEFAULT_STEP, a, b });
 
 const embedCode = (t: TokenBatch) => enc.embedTokens(t);
 

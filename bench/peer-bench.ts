@@ -12,6 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { arg } from './args.js';
+import { DEFAULT_STEP } from './default-batches.js';
 
 // Compiled to build/bench/bench/: the package's addon and the peer's script live three folders up.
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -158,15 +159,7 @@ if (defaultSteps > 0) {
   const d = defaultEncoderConfig({ numHiddenLayers: 2, pooling: 'mean', maxPositionEmbeddings: 130 });
   const dEnc = await Encoder.create(d, { seed: 1, precision });
   const step = (i: number) =>
-    dEnc.trainStep({
-      objective: 'pairs',
-      a: batch(10 + i, 64, 64),
-      b: batch(500 + i, 64, 128),
-      temperature: 0.05,
-      symmetric: true,
-      lr: 1e-3,
-      maxGradNorm: 1.0,
-    });
+    dEnc.trainStep({ ...DEFAULT_STEP, a: batch(10 + i, 64, 64), b: batch(500 + i, 64, 128) });
   await step(0);
   const { hiddenSize: h, intermediateSize: inner, numHiddenLayers: layers } = d;
   const flopsPerToken = (s: number) => 3 * layers * (2 * (4 * h * h + 2 * h * inner) + 4 * s * h);

@@ -70,7 +70,7 @@ inline at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::
   // 0 * out + alpha * acc over the output's uninitialized memory, so a NaN left there by an earlier tensor came
   // through (a test's tiny model saw it once; at d = 64, CLS pooling reaches it for texts of up to 6 tokens, where
   // sq = 1). tests/junk-fill.test.ts makes such reads show every time. Those get bmm and an in-place scale; the
-  // bound keeps a wide margin over libtorch's, and the scale's extra pass costs nothing at that size.
+  // bound keeps a wide margin over libtorch's, and the scale's extra pass is over fewer than 4096 / d scores a head.
   const double scale = 1.0 / std::sqrt(static_cast<double>(d));
   at::Tensor scores;
   if (bias.defined()) {
